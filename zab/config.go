@@ -1,0 +1,174 @@
+package zab
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Peer is one server.N line of zoo.cfg.
+type Peer struct {
+	ID       ServerID
+	Observer bool // server.N=host:q:e:observer
+}
+
+// Config is one server's configuration. Durations are nanoseconds of the
+// server's own clock.
+type Config struct {
+	ID    ServerID
+	Peers []Peer // the whole ensemble, this server included
+
+	TickTime  int64 // tickTime
+	InitLimit int   // ticks a learner has to connect and sync
+	SyncLimit int   // ticks a learner may fall behind
+
+	// SnapCount is zookeeper.snapCount: a snapshot is taken after
+	// SnapCount/2 + rand(SnapCount/2) logged txns (SyncRequestProcessor).
+	SnapCount int
+	// CommitLogCount is the committed-proposal window the leader keeps for
+	// DIFF syncs (ZKDatabase.commitLogCount).
+	CommitLogCount int
+	// CounterLimit is the highest zxid counter a leader will propose;
+	// ZooKeeper's is 0xffffffff. Tests lower it to reach rollover quickly.
+	CounterLimit uint32
+
+	// MinSessionTimeout and MaxSessionTimeout bound negotiated session
+	// timeouts in ms (default 2 and 20 ticks).
+	MinSessionTimeout int32
+	MaxSessionTimeout int32
+
+	// FinalizeWait and MaxNotificationInterval are FastLeaderElection's
+	// finalizeWait (200 ms) and maxNotificationInterval (60 s).
+	FinalizeWait            int64
+	MaxNotificationInterval int64
+
+	// ExtendedTypes is zookeeper.extendedTypesEnabled (TTL nodes).
+	ExtendedTypes bool
+
+	// Bugs switches on re-created ZooKeeper bugs; all off is correct.
+	Bugs Bugs
+}
+
+// Bugs are run-time switches for re-creations of real ZooKeeper bugs, each
+// named by its JIRA id. The zero value is the correct server.
+type Bugs struct {
+	ZK1419 bool // vote order lets a higher id beat a higher epoch
+}
+
+const (
+	millisecond int64 = 1e6
+	second      int64 = 1e9
+)
+
+// WithDefaults fills unset fields with ZooKeeper's defaults.
+func (c Config) WithDefaults() Config {
+	if c.TickTime == 0 {
+		c.TickTime = 2 * second
+	}
+	if c.InitLimit == 0 {
+		c.InitLimit = 10
+	}
+	if c.SyncLimit == 0 {
+		c.SyncLimit = 5
+	}
+	if c.SnapCount == 0 {
+		c.SnapCount = 100000
+	}
+	if c.CommitLogCount == 0 {
+		c.CommitLogCount = 500
+	}
+	if c.CounterLimit == 0 {
+		c.CounterLimit = 0xffffffff
+	}
+	tickMs := int32(c.TickTime / millisecond)
+	if c.MinSessionTimeout == 0 {
+		c.MinSessionTimeout = 2 * tickMs
+	}
+	if c.MaxSessionTimeout == 0 {
+		c.MaxSessionTimeout = 20 * tickMs
+	}
+	if c.FinalizeWait == 0 {
+		c.FinalizeWait = 200 * millisecond
+	}
+	if c.MaxNotificationInterval == 0 {
+		c.MaxNotificationInterval = 60 * second
+	}
+	return c
+}
+
+// Validate reports the first problem with a configuration, naming the field.
+func (c Config) Validate() error {
+	if len(c.Peers) == 0 {
+		return errors.New("config: no servers (server.N lines)")
+	}
+	seen := map[ServerID]bool{}
+	voters := 0
+	for _, p := range c.Peers {
+		if p.ID <= 0 || p.ID >= 255 {
+			return fmt.Errorf("config: server.%d: id must be in 1..254 (the top byte of session ids)", p.ID)
+		}
+		if seen[p.ID] {
+			return fmt.Errorf("config: server.%d listed twice", p.ID)
+		}
+		seen[p.ID] = true
+		if !p.Observer {
+			voters++
+		}
+	}
+	if !seen[c.ID] {
+		return fmt.Errorf("config: myid %d is not among the servers", c.ID)
+	}
+	if voters == 0 {
+		return errors.New("config: no voting servers")
+	}
+	switch {
+	case c.TickTime <= 0:
+		return fmt.Errorf("config: tickTime %d must be positive", c.TickTime)
+	case c.InitLimit <= 0:
+		return fmt.Errorf("config: initLimit %d must be positive", c.InitLimit)
+	case c.SyncLimit <= 0:
+		return fmt.Errorf("config: syncLimit %d must be positive", c.SyncLimit)
+	case c.SnapCount < 2:
+		return fmt.Errorf("config: snapCount %d must be at least 2", c.SnapCount)
+	case c.MinSessionTimeout > c.MaxSessionTimeout:
+		return fmt.Errorf("config: minSessionTimeout %d exceeds maxSessionTimeout %d", c.MinSessionTimeout, c.MaxSessionTimeout)
+	case c.CounterLimit < 2:
+		return fmt.Errorf("config: counter limit %d must be at least 2", c.CounterLimit)
+	}
+	return nil
+}
+
+// quorum holds the voting membership and does majority arithmetic
+// (QuorumMaj). Voters are kept sorted so every iteration is deterministic.
+type quorum struct {
+	voters []ServerID
+	voter  map[ServerID]bool
+	all    []ServerID
+}
+
+func newQuorum(peers []Peer) quorum {
+	q := quorum{voter: map[ServerID]bool{}}
+	for _, p := range peers {
+		q.all = append(q.all, p.ID)
+		if !p.Observer {
+			q.voters = append(q.voters, p.ID)
+			q.voter[p.ID] = true
+		}
+	}
+	sort.Slice(q.voters, func(i, j int) bool { return q.voters[i] < q.voters[j] })
+	sort.Slice(q.all, func(i, j int) bool { return q.all[i] < q.all[j] })
+	return q
+}
+
+func (q quorum) isVoter(id ServerID) bool { return q.voter[id] }
+
+// has reports whether the voters among ids form a strict majority.
+func (q quorum) has(ids map[ServerID]bool) bool {
+	n := 0
+	for _, v := range q.voters {
+		if ids[v] {
+			n++
+		}
+	}
+	return 2*n > len(q.voters)
+}

@@ -1,0 +1,71 @@
+package zab
+
+import "fmt"
+
+// ObsKind says what an Observation reports.
+type ObsKind uint8
+
+const (
+	// ObsState: the server changed state (State, Leader it follows, PeerEpoch).
+	ObsState ObsKind = iota
+	// ObsEstablished: as leader, a quorum acknowledged NEWLEADER for Epoch;
+	// the leader is established and starts serving.
+	ObsEstablished
+	// ObsPropose: as leader, sent the PROPOSAL of Entry.
+	ObsPropose
+	// ObsDeliver: applied Entry to the tree; Digest is the tree's digest after.
+	ObsDeliver
+	// ObsTruncate: truncated the log to Zxid (TRUNC).
+	ObsTruncate
+	// ObsSnapSync: replaced the tree by the leader's snapshot at Zxid.
+	ObsSnapSync
+	// ObsRecover: restarted and recovered the tree to Zxid from disk.
+	ObsRecover
+	// ObsAcceptedEpoch and ObsCurrentEpoch: persisted an epoch file.
+	ObsAcceptedEpoch
+	ObsCurrentEpoch
+	// ObsSessionExpired: as leader, expired a session (Session).
+	ObsSessionExpired
+	// ObsFatal: the server stopped on an unrecoverable error (Detail).
+	ObsFatal
+)
+
+var obsNames = [...]string{"state", "established", "propose", "deliver", "truncate",
+	"snap-sync", "recover", "accepted-epoch", "current-epoch", "session-expired", "fatal"}
+
+func (k ObsKind) String() string {
+	if int(k) < len(obsNames) {
+		return obsNames[k]
+	}
+	return fmt.Sprintf("ObsKind(%d)", uint8(k))
+}
+
+// Observation is a protocol fact a server reports through Env.Observe, for
+// checkers and reports. Only the fields its Kind names are set.
+type Observation struct {
+	Kind    ObsKind
+	State   State
+	Leader  ServerID
+	Epoch   Epoch
+	Zxid    Zxid
+	Entry   *LogEntry
+	Digest  uint64
+	Session SessionID
+	Detail  string
+}
+
+func (o Observation) String() string {
+	switch o.Kind {
+	case ObsState:
+		return fmt.Sprintf("state %s leader=%d peerEpoch=%#x", o.State, o.Leader, int64(o.Epoch))
+	case ObsEstablished, ObsAcceptedEpoch, ObsCurrentEpoch:
+		return fmt.Sprintf("%s %#x", o.Kind, int64(o.Epoch))
+	case ObsPropose, ObsDeliver:
+		return fmt.Sprintf("%s %s digest=%#x", o.Kind, o.Entry, o.Digest)
+	case ObsSessionExpired:
+		return fmt.Sprintf("%s %#x", o.Kind, int64(o.Session))
+	case ObsFatal:
+		return fmt.Sprintf("%s %s", o.Kind, o.Detail)
+	}
+	return fmt.Sprintf("%s %s digest=%#x", o.Kind, o.Zxid, o.Digest)
+}

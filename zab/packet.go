@@ -46,10 +46,6 @@ func (t PacketType) String() string {
 	return fmt.Sprintf("PacketType(%d)", int32(t))
 }
 
-// protocolVersion is the Zab protocol version 3.8 learners announce
-// (0x10000: Zab 1.0).
-const protocolVersion = 0x10000
-
 // LogEntry is one transaction as the log holds it and PROPOSAL carries it.
 type LogEntry struct {
 	Hdr tree.TxnHeader

@@ -17,10 +17,9 @@ type Server struct {
 	// state (stepLooking, stepFollowing, ...), as raft's r.step does.
 	stepRole func(s *Server, ev Event)
 
-	// acceptedEpoch and currentEpoch mirror the files of the same names.
-	acceptedEpoch Epoch
-	currentEpoch  Epoch
-	lastLogged    Zxid
+	// currentEpoch mirrors the file of the same name.
+	currentEpoch Epoch
+	lastLogged   Zxid
 
 	// currentVote is the vote this server settled on (QuorumPeer's
 	// currentVote), reported to looking peers.

@@ -158,9 +158,9 @@ type testEnv struct {
 	disk   memDisk
 }
 
-func (e *testEnv) Now() int64     { return e.net.now }
-func (e *testEnv) Rand() uint64   { e.net.nextID++; return e.net.nextID * 0x9e3779b97f4a7c15 }
-func (e *testEnv) Disk() Disk     { return &e.disk }
+func (e *testEnv) Now() int64          { return e.net.now }
+func (e *testEnv) Rand() uint64        { e.net.nextID++; return e.net.nextID * 0x9e3779b97f4a7c15 }
+func (e *testEnv) Disk() Disk          { return &e.disk }
 func (e *testEnv) Logf(string, ...any) {}
 
 func (e *testEnv) Observe(o Observation) { e.obs = append(e.obs, o) }

@@ -84,21 +84,16 @@ func TestElectionFreshEnsembleElectsHighestID(t *testing.T) {
 
 func TestElectionPrefersHigherZxidThenEpoch(t *testing.T) {
 	n := newTestNet(t, 3, 0, nil)
-	n.servers[1].lastLogged = MakeZxid(1, 9)
-	n.servers[1].currentEpoch = 1
-	n.servers[2].lastLogged = MakeZxid(1, 7)
-	n.servers[2].currentEpoch = 1
-	n.servers[3].lastLogged = MakeZxid(1, 7)
-	n.servers[3].currentEpoch = 1
+	n.seedLog(1, 1, MakeZxid(1, 9))
+	n.seedLog(2, 1, MakeZxid(1, 7))
+	n.seedLog(3, 1, MakeZxid(1, 7))
 	n.startAll()
 	n.runFor(5 * second)
 	assert.Equal(t, []ServerID{1}, n.leaders(), "the server with the highest zxid leads")
 
 	n = newTestNet(t, 3, 0, nil)
-	n.servers[1].lastLogged = MakeZxid(2, 1)
-	n.servers[1].currentEpoch = 2
-	n.servers[3].lastLogged = MakeZxid(1, 50)
-	n.servers[3].currentEpoch = 1
+	n.seedLog(1, 2, MakeZxid(2, 1))
+	n.seedLog(3, 1, MakeZxid(1, 50))
 	n.startAll()
 	n.runFor(5 * second)
 	assert.Equal(t, []ServerID{1}, n.leaders(), "peer epoch beats zxid")
@@ -132,7 +127,6 @@ func TestElectionLateJoinerFollowsEstablishedLeader(t *testing.T) {
 	n.runFor(5 * second)
 	require.Equal(t, []ServerID{2}, n.leaders())
 	delete(n.down, 3)
-	n.servers[3].lastLogged = MakeZxid(0, 0)
 	n.servers[3].Step(StartEvent{})
 	n.runFor(5 * second)
 	assert.Equal(t, []ServerID{2}, n.leaders(), "server 3 must not depose the leader")

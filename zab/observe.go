@@ -9,7 +9,8 @@ const (
 	// ObsState: the server changed state (State, Leader it follows, PeerEpoch).
 	ObsState ObsKind = iota
 	// ObsEstablished: as leader, a quorum acknowledged NEWLEADER for Epoch;
-	// the leader is established and starts serving.
+	// the leader is established and starts serving. Zxid and Digest are its
+	// history's last zxid and tree digest.
 	ObsEstablished
 	// ObsPropose: as leader, sent the PROPOSAL of Entry.
 	ObsPropose
@@ -28,10 +29,13 @@ const (
 	ObsSessionExpired
 	// ObsFatal: the server stopped on an unrecoverable error (Detail).
 	ObsFatal
+	// ObsFastForward: leaving a role, applied its logged but uncommitted
+	// txns up to Zxid (fastForwardDataBase).
+	ObsFastForward
 )
 
 var obsNames = [...]string{"state", "established", "propose", "deliver", "truncate",
-	"snap-sync", "recover", "accepted-epoch", "current-epoch", "session-expired", "fatal"}
+	"snap-sync", "recover", "accepted-epoch", "current-epoch", "session-expired", "fatal", "fast-forward"}
 
 func (k ObsKind) String() string {
 	if int(k) < len(obsNames) {

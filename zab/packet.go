@@ -46,6 +46,10 @@ func (t PacketType) String() string {
 	return fmt.Sprintf("PacketType(%d)", int32(t))
 }
 
+// protocolVersion is the Zab protocol version 3.8 learners announce
+// (0x10000: Zab 1.0).
+const protocolVersion = 0x10000
+
 // LogEntry is one transaction as the log holds it and PROPOSAL carries it.
 type LogEntry struct {
 	Hdr tree.TxnHeader
@@ -90,6 +94,9 @@ type Packet struct {
 	Snapshot     []byte            // SNAP: an encoded tree snapshot
 	Request      *ForwardedRequest // REQUEST
 	Touches      []SessionTouch    // PING from a learner
+	Session      SessionID         // REVALIDATE
+	Timeout      int32             // REVALIDATE request: the session's timeout
+	Valid        bool              // REVALIDATE reply
 }
 
 func (p *Packet) String() string {
@@ -106,12 +113,14 @@ func (p *Packet) String() string {
 		return fmt.Sprintf("%s %s (%d bytes)", p.Type, p.Zxid, len(p.Snapshot))
 	case PacketPing:
 		return fmt.Sprintf("%s %s touches=%d", p.Type, p.Zxid, len(p.Touches))
+	case PacketRevalidate:
+		return fmt.Sprintf("%s session=%#x valid=%t", p.Type, int64(p.Session), p.Valid)
 	}
 	return fmt.Sprintf("%s %s", p.Type, p.Zxid)
 }
 
 func (p *Packet) TraceHash() uint64 {
-	h := mix(0x504b54, uint64(p.Type), uint64(p.Zxid), uint64(p.Sid), uint64(p.CurrentEpoch), uint64(len(p.Snapshot)), uint64(len(p.Touches)))
+	h := mix(0x504b54, uint64(p.Type), uint64(p.Zxid), uint64(p.Sid), uint64(p.CurrentEpoch), uint64(len(p.Snapshot)), uint64(len(p.Touches)), uint64(p.Session))
 	if p.Entry != nil {
 		h = mix(h, uint64(p.Entry.Hdr.Zxid), uint64(p.Entry.Hdr.Type), uint64(p.Entry.Hdr.SessionID), uint64(p.Entry.Hdr.Cxid))
 	}

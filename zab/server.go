@@ -17,9 +17,19 @@ type Server struct {
 	// state (stepLooking, stepFollowing, ...), as raft's r.step does.
 	stepRole func(s *Server, ev Event)
 
-	// currentEpoch mirrors the file of the same name.
-	currentEpoch Epoch
-	lastLogged   Zxid
+	// acceptedEpoch and currentEpoch mirror the files of the same names.
+	acceptedEpoch Epoch
+	currentEpoch  Epoch
+
+	db *database
+	// zxid is the last zxid the leader handed out (ZooKeeperServer.hzxid).
+	zxid    Zxid
+	leader  *leaderState
+	learner *learnerState
+
+	// pending maps fsync tokens to the continuations they resume.
+	pending   map[uint64]func()
+	nextToken uint64
 
 	// currentVote is the vote this server settled on (QuorumPeer's
 	// currentVote), reported to looking peers.
@@ -28,6 +38,16 @@ type Server struct {
 	// electionConns maps outgoing election connections to their peer.
 	electionConns map[ConnID]ServerID
 
+	// The client-facing server (serving.go, sessions.go).
+	clients      map[ConnID]*clientConn
+	sessionConn  map[SessionID]*clientConn
+	touches      map[SessionID]int32
+	revalidating map[SessionID]*clientConn
+	learnerSyncs []*clientConn
+	tracker      *sessionTracker
+	nextSession  SessionID
+
+	serving bool // answering clients: established leader, or learner after UPTODATE
 	stopped bool // a fatal error stopped the server; it ignores all input
 }
 
@@ -42,7 +62,13 @@ func NewServer(cfg Config, env Env) (*Server, error) {
 		env:           env,
 		q:             newQuorum(cfg.Peers),
 		electionConns: map[ConnID]ServerID{},
+		pending:       map[uint64]func(){},
+		clients:       map[ConnID]*clientConn{},
+		sessionConn:   map[SessionID]*clientConn{},
+		touches:       map[SessionID]int32{},
+		revalidating:  map[SessionID]*clientConn{},
 	}
+	s.db = newDatabase(env.Disk(), &s.cfg)
 	s.el.conns = map[ServerID]ConnID{}
 	s.stepRole = stepStopped
 	return s, nil
@@ -118,13 +144,70 @@ func (s *Server) handleTimer(ev TimerEvent) {
 	}
 }
 
+// start recovers from disk and looks for a leader. A corrupt log or
+// inconsistent epoch files stop the server with the reason.
 func (s *Server) start() {
+	s.db = newDatabase(s.env.Disk(), &s.cfg)
+	if err := s.db.recover(); err != nil {
+		s.fatal(err.Error())
+		return
+	}
+	if err := s.loadEpochs(); err != nil {
+		s.fatal(err.Error())
+		return
+	}
+	s.db.snapEvery = s.randomSnapCount()
+	s.env.Observe(Observation{Kind: ObsRecover, Zxid: s.db.lastProcessed(), Digest: s.db.tree.Digest()})
 	s.becomeLooking()
 }
 
 // lastLoggedZxid is the zxid of the last transaction in the log, which a
 // vote carries (QuorumPeer.getLastLoggedZxid after fastForwardDataBase).
-func (s *Server) lastLoggedZxid() Zxid { return s.lastLogged }
+func (s *Server) lastLoggedZxid() Zxid { return s.db.lastLogged() }
+
+// fastForward applies logged but uncommitted txns and reports it.
+func (s *Server) fastForward() {
+	before := s.db.lastProcessed()
+	s.db.fastForward()
+	if z := s.db.lastProcessed(); z != before {
+		s.env.Observe(Observation{Kind: ObsFastForward, Zxid: z, Digest: s.db.tree.Digest()})
+	}
+}
+
+// runContinuation resumes the step waiting on an fsync token, if any.
+func (s *Server) runContinuation(tok uint64) bool {
+	if tok&tokenContinuation == 0 {
+		return false
+	}
+	if then, ok := s.pending[tok]; ok {
+		delete(s.pending, tok)
+		then()
+	}
+	return true
+}
+
+// randomSnapCount is SyncRequestProcessor's roll: snapCount/2 plus a
+// random part, so the servers of an ensemble do not snapshot together.
+func (s *Server) randomSnapCount() int {
+	half := s.cfg.SnapCount / 2
+	return half + int(s.env.Rand()%uint64(half+1))
+}
+
+// maybeSnapshot takes a fuzzy snapshot once enough txns were applied since
+// the last one. Its label lags the tree by a few txns, as a snapshot taken
+// while txns keep applying does; recovery replays them idempotently.
+func (s *Server) maybeSnapshot() {
+	if s.db.applied < s.db.snapEvery {
+		return
+	}
+	lag := int(s.env.Rand() % 4)
+	label := s.db.lastProcessed()
+	if n := len(s.db.committed); n > lag {
+		label = s.db.committed[n-1-lag].Zxid()
+	}
+	s.env.Fsync(s.db.takeSnapshot(label), tokenContinuation)
+	s.db.snapEvery = s.randomSnapCount()
+}
 
 // setState records a state change and bumps the role generation.
 func (s *Server) setState(st State, leader ServerID) {
@@ -140,23 +223,23 @@ func (s *Server) becomeLooking() {
 	s.startElection()
 }
 
-func (s *Server) becomeLeading() {
-	s.setState(Leading, s.cfg.ID)
-	s.stepRole = stepLeading
-}
+func stepStopped(*Server, Event) {}
 
-func (s *Server) becomeFollowing(leader ServerID) {
-	s.setState(Following, leader)
-	s.stepRole = stepFollowing
+// stepLooking: while looking only election traffic matters; clients are
+// refused and fsyncs finish continuations of nobody.
+func stepLooking(s *Server, ev Event) {
+	switch ev := ev.(type) {
+	case MessageEvent:
+		if _, ok := ev.Msg.(*Packet); ok {
+			s.env.Close(ev.Conn)
+			return
+		}
+		s.clientMessage(ev.Conn, ev.Msg)
+	case ClosedEvent:
+		s.clientClosed(ev.Conn)
+	case FsyncEvent:
+		s.runContinuation(ev.Token)
+	case TimerEvent:
+		s.roleTimer(ev)
+	}
 }
-
-func (s *Server) becomeObserving(leader ServerID) {
-	s.setState(Observing, leader)
-	s.stepRole = stepObserving
-}
-
-func stepStopped(*Server, Event)   {}
-func stepLooking(*Server, Event)   {}
-func stepLeading(*Server, Event)   {}
-func stepFollowing(*Server, Event) {}
-func stepObserving(*Server, Event) {}

@@ -3,7 +3,10 @@ package zab
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"testing"
+
+	"github.com/zabsim/zabsim/tree"
 )
 
 // testNet is a minimal deterministic world for zab's own tests: fixed
@@ -20,6 +23,8 @@ type testNet struct {
 	down    map[ServerID]bool
 	latency int64
 	nextID  uint64
+	// clients are test client endpoints, addressed by negative ids.
+	clients map[ServerID]*rawClient
 	log     bool
 }
 
@@ -38,7 +43,8 @@ type testConn struct {
 
 func newTestNet(t testing.TB, voters, observers int, mod func(*Config)) *testNet {
 	n := &testNet{t: t, servers: map[ServerID]*Server{}, envs: map[ServerID]*testEnv{},
-		conns: map[ConnID]*testConn{}, down: map[ServerID]bool{}, latency: millisecond}
+		conns: map[ConnID]*testConn{}, down: map[ServerID]bool{}, latency: millisecond,
+		clients: map[ServerID]*rawClient{}}
 	var peers []Peer
 	for i := 1; i <= voters+observers; i++ {
 		peers = append(peers, Peer{ID: ServerID(i), Observer: i > voters})
@@ -98,7 +104,11 @@ func (n *testNet) runFor(d int64) {
 		q := n.queue[0]
 		n.queue = n.queue[1:]
 		n.now = q.at
-		if n.down[q.to] {
+		if c := n.clients[q.to]; c != nil {
+			c.receive(q.ev)
+			continue
+		}
+		if q.to < 0 || n.down[q.to] { // a vanished client, a crashed server
 			continue
 		}
 		env := n.envs[q.to]
@@ -257,3 +267,53 @@ func (d *memDisk) List() []string {
 }
 func (d *memDisk) Size(name string) int64 { d.init(); return int64(len(d.files[name])) }
 func (d *memDisk) sync(string)            {}
+
+// seedLog gives a server's disk a history before it starts: an empty
+// snapshot, the given txns (createSession records) and its epoch files.
+func (n *testNet) seedLog(id ServerID, currentEpoch Epoch, zxids ...Zxid) {
+	env := n.envs[id]
+	db := newDatabase(&env.disk, &n.servers[id].cfg)
+	db.takeSnapshot(0)
+	for _, z := range zxids {
+		db.appendTxn(&LogEntry{Hdr: tree.TxnHeader{SessionID: int64(z), Zxid: int64(z), Type: tree.OpCreateSession},
+			Txn: tree.CreateSessionTxn{Timeout: 4000}})
+	}
+	e := []byte(strconv.FormatInt(int64(currentEpoch), 10))
+	env.disk.WriteFile(currentEpochFile, e)
+	env.disk.WriteFile(acceptedEpochFile, e)
+}
+
+// restart brings a crashed server back with its disk.
+func (n *testNet) restart(id ServerID) {
+	old := n.servers[id]
+	env := n.envs[id]
+	env.timers = map[TimerID]bool{}
+	s, err := NewServer(old.cfg, env)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	n.servers[id] = s
+	delete(n.down, id)
+	s.Step(StartEvent{})
+}
+
+// delivered lists the zxids a server reported applying, in order.
+func (n *testNet) delivered(id ServerID) []Zxid {
+	var zs []Zxid
+	for _, o := range n.envs[id].obs {
+		if o.Kind == ObsDeliver {
+			zs = append(zs, o.Zxid)
+		}
+	}
+	return zs
+}
+
+// propose submits a createSession write at the current leader.
+func (n *testNet) propose(session SessionID) bool {
+	ls := n.leaders()
+	if len(ls) != 1 {
+		return false
+	}
+	return n.servers[ls[0]].prepAndPropose(&ForwardedRequest{SessionID: session, Type: tree.OpCreateSession,
+		Record: &tree.CreateSessionRequest{Timeout: 4000}, Owner: ls[0]})
+}

@@ -1,0 +1,289 @@
+package zab
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/zabsim/zabsim/tree"
+)
+
+// database is ZKDatabase with FileTxnSnapLog under it: the in-memory tree,
+// the session table, the committed-proposal window for DIFF syncs, and the
+// on-disk transaction log and snapshots.
+type database struct {
+	disk Disk
+	cfg  *Config
+
+	tree     *tree.Tree
+	sessions map[SessionID]int32 // session → timeout (ms), as sessionsWithTimeouts
+
+	// log mirrors every record of the retained log files, in zxid order.
+	// Invariant: log[i].entry.Zxid() < log[i+1].entry.Zxid().
+	log     []logPos
+	logFile string // file new records go to; "" means roll before the next append
+	logSize int64
+
+	// committed is the window of the last CommitLogCount applied
+	// proposals (ZKDatabase.committedLog).
+	committed []*LogEntry
+	// applied counts txns applied since the last snapshot; snapEvery is
+	// the randomised threshold (SyncRequestProcessor's randRoll).
+	applied   int
+	snapEvery int
+}
+
+func newDatabase(disk Disk, cfg *Config) *database {
+	return &database{disk: disk, cfg: cfg, tree: tree.New(), sessions: map[SessionID]int32{}}
+}
+
+// lastProcessed is the zxid of the last txn applied to the tree.
+func (db *database) lastProcessed() Zxid { return Zxid(db.tree.LastZxid()) }
+
+// lastLogged is the zxid of the last txn in the log, or of the tree if the
+// log holds nothing newer (after a SNAP).
+func (db *database) lastLogged() Zxid {
+	z := db.lastProcessed()
+	if n := len(db.log); n > 0 && db.log[n-1].entry.Zxid() > z {
+		z = db.log[n-1].entry.Zxid()
+	}
+	return z
+}
+
+// recover loads the newest valid snapshot and replays the log after it
+// (FileTxnSnapLog.restore). A torn tail of the last log file is cut off; any
+// other bad record is an error naming the file and offset.
+func (db *database) recover() error {
+	snapZxid, err := db.loadNewestSnapshot()
+	if err != nil {
+		return err
+	}
+	if err := db.readLog(); err != nil {
+		return err
+	}
+	if snapZxid < 0 {
+		if len(db.log) > 0 {
+			return fmt.Errorf("no valid snapshot, but the transaction log has entries from %s", db.log[0].entry.Zxid())
+		}
+		db.takeSnapshot(0)
+	}
+	db.replayAfter(db.lastProcessed(), Zxid(1<<62))
+	return nil
+}
+
+// loadNewestSnapshot tries snapshots newest first and skips invalid ones,
+// as FileSnap.findNValidSnapshots does. It returns -1 if none is valid.
+func (db *database) loadNewestSnapshot() (Zxid, error) {
+	names := filesWithPrefix(db.disk, "snapshot")
+	for i := len(names) - 1; i >= 0; i-- {
+		z, _ := parseZxidName(names[i], "snapshot")
+		b, _ := db.disk.ReadFile(names[i])
+		t, sessions, err := tree.DecodeSnapshot(b)
+		if err != nil {
+			continue // a snapshot cut short by a crash: use an older one
+		}
+		db.tree = t
+		db.sessions = map[SessionID]int32{}
+		for _, s := range sessions {
+			db.sessions[SessionID(s.ID)] = s.Timeout
+		}
+		return z, nil
+	}
+	return -1, nil
+}
+
+// readLog indexes every log file, cutting a torn tail off the last one.
+func (db *database) readLog() error {
+	db.log = db.log[:0]
+	files := filesWithPrefix(db.disk, "log")
+	for i, name := range files {
+		b, _ := db.disk.ReadFile(name)
+		recs, torn, at, err := readLogFile(name, b)
+		if err != nil {
+			return err
+		}
+		if torn && i != len(files)-1 {
+			return &LogCorruptError{File: name, Offset: at, Reason: "truncated record before the last log file"}
+		}
+		if torn {
+			db.cutTornTail(name, at)
+		}
+		for _, r := range recs {
+			if n := len(db.log); n > 0 && r.entry.Zxid() <= db.log[n-1].entry.Zxid() {
+				return &LogCorruptError{File: name, Offset: r.off, Reason: fmt.Sprintf("zxid %s does not follow %s", r.entry.Zxid(), db.log[n-1].entry.Zxid())}
+			}
+			db.log = append(db.log, r)
+		}
+	}
+	db.logFile = "" // recovery always starts a new log file
+	return nil
+}
+
+func (db *database) cutTornTail(name string, at int64) {
+	if at < logHeaderSize {
+		db.disk.Remove(name)
+		return
+	}
+	if err := db.disk.Truncate(name, at); err != nil {
+		panic(fmt.Sprintf("truncate torn tail of %s at %d: %v", name, at, err))
+	}
+}
+
+// replayAfter applies logged txns in (from, to] to the tree. Replaying a
+// txn a fuzzy snapshot already holds is harmless: processTxn is idempotent.
+func (db *database) replayAfter(from, to Zxid) {
+	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > from })
+	for ; i < len(db.log) && db.log[i].entry.Zxid() <= to; i++ {
+		db.apply(db.log[i].entry)
+	}
+}
+
+// fastForward applies every logged txn the tree lacks
+// (ZKDatabase.fastForwardDataBase): a learner leaving its leader keeps its
+// logged but uncommitted proposals, so its vote carries the last logged zxid.
+func (db *database) fastForward() { db.replayAfter(db.lastProcessed(), Zxid(1<<62)) }
+
+// appendTxn writes e to the log (unsynced). The caller fsyncs logFile.
+func (db *database) appendTxn(e *LogEntry) {
+	if n := len(db.log); n > 0 && e.Zxid() <= db.log[n-1].entry.Zxid() {
+		panic(fmt.Sprintf("append %s after %s: the log must grow in zxid order", e.Zxid(), db.log[n-1].entry.Zxid()))
+	}
+	if db.logFile == "" {
+		db.logFile = logFileName(e.Zxid())
+		db.disk.WriteFile(db.logFile, logMagic)
+		db.logSize = logHeaderSize
+	}
+	rec := encodeRecord(e)
+	db.disk.Append(db.logFile, rec)
+	db.log = append(db.log, logPos{file: db.logFile, off: db.logSize, end: db.logSize + int64(len(rec)), entry: e})
+	db.logSize += int64(len(rec))
+}
+
+// apply applies a committed txn to the tree and the session table.
+func (db *database) apply(e *LogEntry) tree.Result {
+	r := db.tree.Apply(e.Hdr, e.Txn)
+	sid := SessionID(e.Hdr.SessionID)
+	switch t := e.Txn.(type) {
+	case tree.CreateSessionTxn:
+		db.sessions[sid] = t.Timeout
+	case tree.CloseSessionTxn:
+		delete(db.sessions, sid)
+	}
+	db.committed = append(db.committed, e)
+	if over := len(db.committed) - db.cfg.CommitLogCount; over > 0 {
+		db.committed = append(db.committed[:0], db.committed[over:]...)
+	}
+	db.applied++
+	return r
+}
+
+// minCommitted and maxCommitted bound the committed window; with an empty
+// window both are the last processed zxid (LearnerHandler.syncFollower).
+func (db *database) committedRange() (minZ, maxZ Zxid) {
+	if len(db.committed) == 0 {
+		z := db.lastProcessed()
+		return z, z
+	}
+	return db.committed[0].Zxid(), db.committed[len(db.committed)-1].Zxid()
+}
+
+// logFrom returns the logged txns after z up to the last processed one, if
+// the log reaches back to z (ZKDatabase.getProposalsFromTxnLog).
+func (db *database) logFrom(z Zxid) ([]*LogEntry, bool) {
+	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > z })
+	if i == 0 && (len(db.log) == 0 || db.log[0].entry.Zxid() > z+1 && z != 0) {
+		return nil, false
+	}
+	var out []*LogEntry
+	last := db.lastProcessed()
+	for ; i < len(db.log) && db.log[i].entry.Zxid() <= last; i++ {
+		out = append(out, db.log[i].entry)
+	}
+	return out, true
+}
+
+// truncate drops every logged txn after z and reloads the tree from the
+// newest snapshot at or before z plus the log (ZKDatabase.truncateLog).
+// Snapshots newer than z are removed, lest they bring the txns back.
+func (db *database) truncate(z Zxid) error {
+	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > z })
+	if i < len(db.log) {
+		cut := db.log[i]
+		if err := db.disk.Truncate(cut.file, cut.off); err != nil {
+			return err
+		}
+		for _, p := range db.log[i:] {
+			if p.file != cut.file && db.disk.Exists(p.file) {
+				db.disk.Remove(p.file)
+			}
+		}
+		db.log = db.log[:i]
+	}
+	for _, name := range filesWithPrefix(db.disk, "snapshot") {
+		if sz, _ := parseZxidName(name, "snapshot"); sz > z {
+			db.disk.Remove(name)
+		}
+	}
+	db.logFile = ""
+	db.committed = nil
+	if _, err := db.loadNewestSnapshot(); err != nil {
+		return err
+	}
+	db.replayAfter(db.lastProcessed(), z)
+	return nil
+}
+
+// restoreSnapshot replaces the tree with a leader's snapshot (SNAP). Logged
+// txns past it belong to a history the leader does not have; drop them.
+func (db *database) restoreSnapshot(b []byte) error {
+	t, sessions, err := tree.DecodeSnapshot(b)
+	if err != nil {
+		return err
+	}
+	db.tree = t
+	db.sessions = map[SessionID]int32{}
+	for _, s := range sessions {
+		db.sessions[SessionID(s.ID)] = s.Timeout
+	}
+	db.committed = nil
+	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > db.lastProcessed() })
+	if i < len(db.log) {
+		cut := db.log[i]
+		if err := db.disk.Truncate(cut.file, cut.off); err != nil {
+			return err
+		}
+		for _, p := range db.log[i:] {
+			if p.file != cut.file && db.disk.Exists(p.file) {
+				db.disk.Remove(p.file)
+			}
+		}
+		db.log = db.log[:i]
+	}
+	db.logFile = ""
+	return nil
+}
+
+// snapshotBytes encodes the tree and sessions (what SNAP carries).
+func (db *database) snapshotBytes() []byte {
+	ids := make([]SessionID, 0, len(db.sessions))
+	for id := range db.sessions {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	sessions := make([]tree.Session, len(ids))
+	for i, id := range ids {
+		sessions[i] = tree.Session{ID: int64(id), Timeout: db.sessions[id]}
+	}
+	return tree.EncodeSnapshot(db.tree, sessions)
+}
+
+// takeSnapshot writes snapshot.<label> and rolls the log, so the next txn
+// opens a new file. label may be older than the tree's last zxid: a fuzzy
+// snapshot, whose replay re-applies a few txns (processTxn is idempotent).
+// It returns the file name; the caller fsyncs it.
+func (db *database) takeSnapshot(label Zxid) string {
+	name := snapFileName(label)
+	db.disk.WriteFile(name, db.snapshotBytes())
+	db.logFile = ""
+	db.applied = 0
+	return name
+}

@@ -94,6 +94,14 @@ func TestFollowerRestartRejoinsByDiff(t *testing.T) {
 	require.Equal(t, Following, n.servers[1].State())
 	assert.Equal(t, n.servers[3].db.lastProcessed(), n.servers[1].db.lastProcessed())
 	assert.Equal(t, n.servers[3].db.tree.Digest(), n.servers[1].db.tree.Digest())
+	var modes []string
+	for _, o := range n.envs[3].obs {
+		if o.Kind == ObsSync && o.Peer == 1 {
+			modes = append(modes, o.Detail)
+		}
+	}
+	require.NotEmpty(t, modes)
+	assert.Equal(t, "DIFF", modes[len(modes)-1], "the restarted follower is within the committed window")
 }
 
 func TestCounterRolloverForcesNewEpoch(t *testing.T) {

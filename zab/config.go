@@ -28,6 +28,11 @@ type Config struct {
 	// CommitLogCount is the committed-proposal window the leader keeps for
 	// DIFF syncs (ZKDatabase.commitLogCount).
 	CommitLogCount int
+	// SnapshotSizeFactor is zookeeper.snapshotSizeFactor: a learner is
+	// synced from the txn log only if the log to send is at most this
+	// fraction of the newest snapshot's size; otherwise it gets SNAP.
+	// 0 means ZooKeeper's 0.33; negative disables the limit.
+	SnapshotSizeFactor float64
 	// CounterLimit is the highest zxid counter a leader will propose;
 	// ZooKeeper's is 0xffffffff. Tests lower it to reach rollover quickly.
 	CounterLimit uint32
@@ -76,6 +81,9 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.CommitLogCount == 0 {
 		c.CommitLogCount = 500
+	}
+	if c.SnapshotSizeFactor == 0 {
+		c.SnapshotSizeFactor = 0.33
 	}
 	if c.CounterLimit == 0 {
 		c.CounterLimit = 0xffffffff

@@ -186,12 +186,25 @@ func (db *database) committedRange() (minZ, maxZ Zxid) {
 	return db.committed[0].Zxid(), db.committed[len(db.committed)-1].Zxid()
 }
 
-// logFrom returns the logged txns after z up to the last processed one, if
-// the log reaches back to z (ZKDatabase.getProposalsFromTxnLog).
+// logFrom returns the logged txns from z (inclusive) up to the last
+// processed one (ZKDatabase.getProposalsFromTxnLog). Like ZooKeeper it
+// gives up unless the log holds z itself — starting later could skip txns,
+// and a peer's zxid the log lacks must not be mistaken for a common prefix —
+// and when the log to send is larger than SnapshotSizeFactor times the
+// newest snapshot (calculateTxnLogSizeLimit): then a SNAP is cheaper.
 func (db *database) logFrom(z Zxid) ([]*LogEntry, bool) {
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > z })
-	if i == 0 && (len(db.log) == 0 || db.log[0].entry.Zxid() > z+1 && z != 0) {
+	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() >= z })
+	if i == len(db.log) || db.log[i].entry.Zxid() != z {
 		return nil, false
+	}
+	if f := db.cfg.SnapshotSizeFactor; f > 0 {
+		var size int64
+		for _, p := range db.log[i:] {
+			size += p.end - p.off
+		}
+		if float64(size) > f*float64(db.newestSnapshotSize()) {
+			return nil, false
+		}
 	}
 	var out []*LogEntry
 	last := db.lastProcessed()
@@ -199,6 +212,15 @@ func (db *database) logFrom(z Zxid) ([]*LogEntry, bool) {
 		out = append(out, db.log[i].entry)
 	}
 	return out, true
+}
+
+// newestSnapshotSize is the size of the newest snapshot file on disk.
+func (db *database) newestSnapshotSize() int64 {
+	names := filesWithPrefix(db.disk, "snapshot")
+	if len(names) == 0 {
+		return 0
+	}
+	return db.disk.Size(names[len(names)-1])
 }
 
 // truncate drops every logged txn after z and reloads the tree from the

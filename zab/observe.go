@@ -32,10 +32,13 @@ const (
 	// ObsFastForward: leaving a role, applied its logged but uncommitted
 	// txns up to Zxid (fastForwardDataBase).
 	ObsFastForward
+	// ObsSync: as leader, chose how to sync learner Peer: Detail is DIFF,
+	// TRUNC, TRUNC+DIFF or SNAP, Zxid the learner's last zxid.
+	ObsSync
 )
 
 var obsNames = [...]string{"state", "established", "propose", "deliver", "truncate",
-	"snap-sync", "recover", "accepted-epoch", "current-epoch", "session-expired", "fatal", "fast-forward"}
+	"snap-sync", "recover", "accepted-epoch", "current-epoch", "session-expired", "fatal", "fast-forward", "sync"}
 
 func (k ObsKind) String() string {
 	if int(k) < len(obsNames) {
@@ -55,6 +58,7 @@ type Observation struct {
 	Entry   *LogEntry
 	Digest  uint64
 	Session SessionID
+	Peer    ServerID
 	Detail  string
 }
 
@@ -70,6 +74,8 @@ func (o Observation) String() string {
 		return fmt.Sprintf("%s %#x", o.Kind, int64(o.Session))
 	case ObsFatal:
 		return fmt.Sprintf("%s %s", o.Kind, o.Detail)
+	case ObsSync:
+		return fmt.Sprintf("%s %d by %s from %s", o.Kind, o.Peer, o.Detail, o.Zxid)
 	}
 	return fmt.Sprintf("%s %s digest=%#x", o.Kind, o.Zxid, o.Digest)
 }

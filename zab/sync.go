@@ -54,6 +54,27 @@ func (s *Server) planSync(peerLast Zxid) syncPlan {
 	return *p
 }
 
+// mode names the plan as ZooKeeper's logs do.
+func (p *syncPlan) mode() string {
+	if p.needSnap {
+		return "SNAP"
+	}
+	mode := ""
+	for _, pk := range p.packets {
+		switch pk.Type {
+		case PacketTrunc:
+			mode = "TRUNC"
+		case PacketDiff:
+			return "DIFF"
+		case PacketProposal:
+			if mode == "TRUNC" {
+				return "TRUNC+DIFF"
+			}
+		}
+	}
+	return mode
+}
+
 func (p *syncPlan) add(t PacketType, z Zxid) {
 	p.packets = append(p.packets, &Packet{Type: t, Zxid: z})
 }
@@ -109,6 +130,7 @@ func (p *syncPlan) queueCommitted(entries []*LogEntry, peerLast, maxZxid, lastCo
 // syncLearner sends h its sync, starts forwarding to it, and sends NEWLEADER.
 func (s *Server) syncLearner(h *learnerHandler) {
 	plan := s.planSync(h.lastZxid)
+	s.env.Observe(Observation{Kind: ObsSync, Peer: h.sid, Zxid: h.lastZxid, Detail: plan.mode()})
 	if plan.needSnap {
 		s.env.Send(h.conn, &Packet{Type: PacketSnap, Zxid: s.db.lastProcessed(), Snapshot: s.db.snapshotBytes()})
 	}

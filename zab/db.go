@@ -30,6 +30,9 @@ type database struct {
 	// the randomised threshold (SyncRequestProcessor's randRoll).
 	applied   int
 	snapEvery int
+	// initialSnap names the snapshot recover wrote for an empty database,
+	// which the server must fsync.
+	initialSnap string
 }
 
 func newDatabase(disk Disk, cfg *Config) *database {
@@ -64,7 +67,9 @@ func (db *database) recover() error {
 		if len(db.log) > 0 {
 			return fmt.Errorf("no valid snapshot, but the transaction log has entries from %s", db.log[0].entry.Zxid())
 		}
-		db.takeSnapshot(0)
+		// ZooKeeper snapshots an empty database at first start; the
+		// caller fsyncs it before anything is logged after it.
+		db.initialSnap = db.takeSnapshot(0)
 	}
 	db.replayAfter(db.lastProcessed(), Zxid(1<<62))
 	return nil
@@ -80,6 +85,11 @@ func (db *database) loadNewestSnapshot() (Zxid, error) {
 		t, sessions, err := tree.DecodeSnapshot(b)
 		if err != nil {
 			continue // a snapshot cut short by a crash: use an older one
+		}
+		// A fuzzy snapshot may hold txns past its name; ZooKeeper replays
+		// from the name, re-applying them idempotently. So do we.
+		if z < Zxid(t.LastZxid()) {
+			t.SetLastZxid(int64(z))
 		}
 		db.tree = t
 		db.sessions = map[SessionID]int32{}

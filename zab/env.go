@@ -1,5 +1,7 @@
 package zab
 
+import "fmt"
+
 // ConnID names one connection as the environment sees it. 0 is never valid.
 type ConnID uint64
 
@@ -125,3 +127,8 @@ func (MessageEvent) isEvent() {}
 func (ClosedEvent) isEvent()  {}
 func (TimerEvent) isEvent()   {}
 func (FsyncEvent) isEvent()   {}
+
+// TraceHash lets a simulated world hash a timer's kind and generation.
+func (t Timer) TraceHash() uint64 { return uint64(t.Kind)<<56 ^ t.Gen }
+
+func (t Timer) String() string { return fmt.Sprintf("timer kind=%d gen=%d", t.Kind, t.Gen) }

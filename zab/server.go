@@ -1,6 +1,10 @@
 package zab
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/zabsim/zabsim/tree"
+)
 
 // Server is one ZooKeeper server as an event-driven state machine. Step is
 // its only input; Env is its only output.
@@ -152,6 +156,9 @@ func (s *Server) start() {
 		s.fatal(err.Error())
 		return
 	}
+	if s.db.initialSnap != "" {
+		s.env.Fsync(s.db.initialSnap, tokenContinuation)
+	}
 	if err := s.loadEpochs(); err != nil {
 		s.fatal(err.Error())
 		return
@@ -243,3 +250,16 @@ func stepLooking(s *Server, ev Event) {
 		s.roleTimer(ev)
 	}
 }
+
+// LastProcessed is the zxid of the last txn applied to the tree.
+func (s *Server) LastProcessed() Zxid { return s.db.lastProcessed() }
+
+// Digest is the tree's digest.
+func (s *Server) Digest() uint64 { return s.db.tree.Digest() }
+
+// Epoch is the server's currentEpoch.
+func (s *Server) Epoch() Epoch { return s.currentEpoch }
+
+// Tree exposes the server's tree for checks and tests; callers must not
+// modify it.
+func (s *Server) Tree() *tree.Tree { return s.db.tree }

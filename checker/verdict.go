@@ -1,0 +1,76 @@
+// Package checker decides whether what a run's clients saw is allowed by
+// ZooKeeper's guarantees, and whether its servers kept ZAB's invariants. It
+// reads histories and the records a cluster kept; it mutates nothing.
+package checker
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// The guarantees a violation can break. Each quotes the guarantee, so a
+// failure reads as what was promised.
+var (
+	ErrOneLeaderPerEpoch = errors.New("at most one leader is established per epoch")
+	ErrIntegrity         = errors.New("integrity: only proposed transactions are delivered")
+	ErrAgreement         = errors.New("agreement: replicas deliver the same transaction at a zxid")
+	ErrTotalOrder        = errors.New("total order: a replica delivers transactions in zxid order without gaps")
+	ErrDurability        = errors.New("durability: no committed transaction is lost")
+	ErrReplicaDigest     = errors.New("replicas at the same zxid have the same tree digest")
+	ErrPrimaryOrder      = errors.New("primary order: a leader proposes in zxid order within its epoch")
+)
+
+// Violation is one broken guarantee with its evidence.
+type Violation struct {
+	Guarantee error  // one of the Err* sentinels
+	Detail    string // what happened, with ops or events by index and virtual time
+	Where     string // where to look (server, op index, trace position)
+}
+
+func (v Violation) String() string {
+	s := fmt.Sprintf("%v: %s", v.Guarantee, v.Detail)
+	if v.Where != "" {
+		s += " (" + v.Where + ")"
+	}
+	return s
+}
+
+// Verdict is the outcome of checking one run.
+type Verdict struct {
+	Violations []Violation
+}
+
+// OK reports whether no guarantee was broken.
+func (v Verdict) OK() bool { return len(v.Violations) == 0 }
+
+// Has reports whether some violation breaks the guarantee.
+func (v Verdict) Has(guarantee error) bool {
+	for _, x := range v.Violations {
+		if errors.Is(x.Guarantee, guarantee) {
+			return true
+		}
+	}
+	return false
+}
+
+func (v Verdict) String() string {
+	if v.OK() {
+		return "ok"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d violation(s):\n", len(v.Violations))
+	for _, x := range v.Violations {
+		b.WriteString("  ")
+		b.WriteString(x.String())
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (v *Verdict) add(g error, where, format string, args ...any) {
+	v.Violations = append(v.Violations, Violation{Guarantee: g, Detail: fmt.Sprintf(format, args...), Where: where})
+}
+
+// Merge appends another verdict's violations.
+func (v *Verdict) Merge(o Verdict) { v.Violations = append(v.Violations, o.Violations...) }

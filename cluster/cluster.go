@@ -1,0 +1,159 @@
+// Package cluster runs a ZooKeeper ensemble of zab servers and simulated
+// clients on a sim.World: the thin binding between the protocol and the
+// simulated world. It starts servers from a zoo.cfg-like description,
+// crashes, restarts and pauses them, and records what they report so
+// checkers can read it afterwards.
+package cluster
+
+import (
+	"fmt"
+
+	"github.com/zabsim/zabsim/sim"
+	"github.com/zabsim/zabsim/zab"
+)
+
+// Config describes an ensemble.
+type Config struct {
+	Seed      uint64
+	Voters    int
+	Observers int
+	// Server adjusts every server's configuration (tickTime, limits, bugs).
+	Server       func(*zab.Config)
+	Latency      sim.Latency
+	FsyncLatency sim.Latency
+	KeepTrace    bool
+}
+
+// Record is one observation a server reported, with when and who.
+type Record struct {
+	At     sim.Time
+	Server zab.ServerID
+	Obs    zab.Observation
+}
+
+// Cluster is an ensemble on a simulated world.
+type Cluster struct {
+	World *sim.World
+	// Records holds every observation in the order reported.
+	Records []Record
+
+	cfg     Config
+	peers   []zab.Peer
+	servers []*serverNode // index id-1
+	byNode  map[sim.NodeID]zab.ServerID
+	// OnObserve, if set, sees each observation as it is reported (fault
+	// hooks such as "crash the leader after its k-th PROPOSAL").
+	OnObserve func(Record)
+}
+
+// New builds the world and the servers; nothing runs until Start.
+func New(cfg Config) (*Cluster, error) {
+	if cfg.Voters < 1 || cfg.Voters+cfg.Observers > 254 {
+		return nil, fmt.Errorf("cluster: %d voters and %d observers: need 1..254 servers with at least one voter", cfg.Voters, cfg.Observers)
+	}
+	w := sim.NewWorld(sim.Config{Seed: cfg.Seed, KeepTrace: cfg.KeepTrace, Latency: cfg.Latency, FsyncLatency: cfg.FsyncLatency})
+	c := &Cluster{World: w, cfg: cfg, byNode: map[sim.NodeID]zab.ServerID{}}
+	for i := 1; i <= cfg.Voters+cfg.Observers; i++ {
+		c.peers = append(c.peers, zab.Peer{ID: zab.ServerID(i), Observer: i > cfg.Voters})
+	}
+	for _, p := range c.peers {
+		sn := &serverNode{c: c, id: p.ID}
+		sn.node = w.AddNode(fmt.Sprintf("zk%d", p.ID), sn)
+		sn.rand = w.Rand(fmt.Sprintf("server/%d", p.ID))
+		c.byNode[sn.node] = p.ID
+		if err := sn.newServer(); err != nil {
+			return nil, err
+		}
+		c.servers = append(c.servers, sn)
+	}
+	return c, nil
+}
+
+// ServerConfig returns the configuration a server of this cluster runs with.
+func (c *Cluster) ServerConfig(id zab.ServerID) zab.Config {
+	zc := zab.Config{ID: id, Peers: c.peers}
+	if c.cfg.Server != nil {
+		c.cfg.Server(&zc)
+	}
+	return zc.WithDefaults()
+}
+
+// Start boots every server.
+func (c *Cluster) Start() {
+	for _, sn := range c.servers {
+		sn.step(zab.StartEvent{})
+	}
+}
+
+// IDs lists the server ids in order.
+func (c *Cluster) IDs() []zab.ServerID {
+	ids := make([]zab.ServerID, len(c.peers))
+	for i, p := range c.peers {
+		ids[i] = p.ID
+	}
+	return ids
+}
+
+// Voters reports how many voting servers the cluster has.
+func (c *Cluster) Voters() int { return c.cfg.Voters }
+
+// Server returns the running server with the id (nil if out of range).
+func (c *Cluster) Server(id zab.ServerID) *zab.Server {
+	if sn := c.node(id); sn != nil {
+		return sn.srv
+	}
+	return nil
+}
+
+// NodeOf returns the world node of a server.
+func (c *Cluster) NodeOf(id zab.ServerID) sim.NodeID { return c.node(id).node }
+
+func (c *Cluster) node(id zab.ServerID) *serverNode {
+	if id < 1 || int(id) > len(c.servers) {
+		return nil
+	}
+	return c.servers[id-1]
+}
+
+// Up reports whether a server is running.
+func (c *Cluster) Up(id zab.ServerID) bool { return c.World.Up(c.NodeOf(id)) }
+
+// Leader returns the server that is LEADING and up, if exactly one is.
+func (c *Cluster) Leader() (zab.ServerID, bool) {
+	var found []zab.ServerID
+	for _, sn := range c.servers {
+		if c.World.Up(sn.node) && sn.srv.State() == zab.Leading {
+			found = append(found, sn.id)
+		}
+	}
+	if len(found) != 1 {
+		return 0, false
+	}
+	return found[0], true
+}
+
+// Crash kills a server; its disk loses what was not fsynced (and may keep
+// a torn last record).
+func (c *Cluster) Crash(id zab.ServerID, torn bool) {
+	c.World.Note(c.NodeOf(id), fmt.Sprintf("crash zk%d torn=%t", id, torn))
+	c.World.Crash(c.NodeOf(id), sim.CrashOptions{TornTail: torn})
+}
+
+// Restart brings a crashed server back with a fresh process on its disk.
+func (c *Cluster) Restart(id zab.ServerID) error {
+	sn := c.node(id)
+	if c.World.Up(sn.node) {
+		return fmt.Errorf("restart zk%d: it is running", id)
+	}
+	if err := sn.newServer(); err != nil {
+		return err
+	}
+	c.World.Note(sn.node, fmt.Sprintf("restart zk%d", id))
+	c.World.Restart(sn.node, sn)
+	sn.step(zab.StartEvent{})
+	return nil
+}
+
+// Pause and Resume stop a server's process for a while (a GC pause, SIGSTOP).
+func (c *Cluster) Pause(id zab.ServerID)  { c.World.Pause(c.NodeOf(id)) }
+func (c *Cluster) Resume(id zab.ServerID) { c.World.Resume(c.NodeOf(id)) }

@@ -70,14 +70,12 @@ func (sn *serverNode) Fsync(file string, token uint64) {
 }
 func (sn *serverNode) Logf(string, ...any) {}
 
-// Observe records the observation and feeds it to the trace hash, so a
-// run that differs in protocol facts differs in hash.
+// Observe records the observation and feeds it to the trace (and so the
+// hash: a run that differs in protocol facts differs in hash).
 func (sn *serverNode) Observe(o zab.Observation) {
 	r := Record{At: sn.c.World.Now(), Server: sn.id, Obs: o}
 	sn.c.Records = append(sn.c.Records, r)
-	if sn.c.cfg.KeepTrace {
-		sn.c.World.Note(sn.node, o.String())
-	}
+	sn.c.World.Record(sn.node, o)
 	if sn.c.OnObserve != nil {
 		sn.c.OnObserve(r)
 	}

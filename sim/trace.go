@@ -23,12 +23,21 @@ func (e TraceEntry) String() string {
 }
 
 type trace struct {
-	hash    uint64
-	count   int64
-	keep    bool
-	entries []TraceEntry
-	types   map[reflect.Type]uint64
+	hash  uint64
+	count int64
+	keep  bool
+	// kept holds the raw events, in chunks so that growing never copies
+	// the whole trace; they are formatted only when asked for.
+	kept  [][]keptEvent
+	types map[reflect.Type]uint64
 }
+
+type keptEvent struct {
+	ev   Event
+	note string
+}
+
+const keptChunk = 4096
 
 const hashPrime = 0x100000001b3
 
@@ -96,15 +105,12 @@ func (t *trace) record(w *World, ev *Event, note string) {
 	t.hash = h
 	t.count++
 	if t.keep {
-		text := note
-		if text == "" {
-			text = describe(ev)
+		n := len(t.kept)
+		if n == 0 || len(t.kept[n-1]) == keptChunk {
+			t.kept = append(t.kept, make([]keptEvent, 0, keptChunk))
+			n++
 		}
-		kind := ev.Kind.String()
-		if note != "" {
-			kind = "note"
-		}
-		t.entries = append(t.entries, TraceEntry{At: ev.At, Node: ev.Node, Name: w.NodeName(ev.Node), Kind: kind, Text: text})
+		t.kept[n-1] = append(t.kept[n-1], keptEvent{ev: *ev, note: note})
 	}
 }
 
@@ -138,14 +144,39 @@ func (w *World) Note(id NodeID, text string) {
 	w.trace.record(w, &Event{At: w.now, Kind: EventCall, Node: id, From: id}, text)
 }
 
+// Record adds a value to the trace for node id: its TraceHash feeds the
+// hash, and it is formatted (with its String method) only if the kept
+// trace is printed. Cheaper than Note for facts reported on every event.
+func (w *World) Record(id NodeID, v any) {
+	w.trace.record(w, &Event{At: w.now, Kind: EventCall, Node: id, From: id, Payload: v}, "")
+}
+
 // TraceHash is the running hash of everything delivered so far.
 func (w *World) TraceHash() uint64 { return w.trace.hash }
 
 // TraceCount is how many events and notes the trace has seen.
 func (w *World) TraceCount() int64 { return w.trace.count }
 
-// TraceEntries returns the kept trace (empty without KeepTrace).
-func (w *World) TraceEntries() []TraceEntry { return w.trace.entries }
+// TraceEntries returns the kept trace (empty without KeepTrace), formatted
+// now: payloads are printed as they are at this call.
+func (w *World) TraceEntries() []TraceEntry {
+	var out []TraceEntry
+	for _, chunk := range w.trace.kept {
+		for i := range chunk {
+			k := &chunk[i]
+			text, kind := k.note, "note"
+			switch {
+			case text != "":
+			case k.ev.Kind == EventCall && k.ev.Node != NoNode:
+				text = describe(&k.ev) // a Record: a note given as a value
+			default:
+				text, kind = describe(&k.ev), k.ev.Kind.String()
+			}
+			out = append(out, TraceEntry{At: k.ev.At, Node: k.ev.Node, Name: w.NodeName(k.ev.Node), Kind: kind, Text: text})
+		}
+	}
+	return out
+}
 
 // Delivered is the number of events delivered to nodes and calls run.
 func (w *World) Delivered() int64 { return w.delivered }

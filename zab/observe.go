@@ -79,3 +79,13 @@ func (o Observation) String() string {
 	}
 	return fmt.Sprintf("%s %s digest=%#x", o.Kind, o.Zxid, o.Digest)
 }
+
+// TraceHash folds the observation's facts into a simulated world's trace.
+func (o Observation) TraceHash() uint64 {
+	h := mix(uint64(o.Kind), uint64(o.State), uint64(o.Leader), uint64(o.Epoch), uint64(o.Zxid), o.Digest,
+		uint64(o.Session), uint64(o.Peer), mixString(o.Detail))
+	if o.Entry != nil {
+		h = mix(h, uint64(o.Entry.Hdr.SessionID), uint64(o.Entry.Hdr.Cxid), uint64(o.Entry.Hdr.Type))
+	}
+	return h
+}

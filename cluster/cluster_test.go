@@ -101,6 +101,7 @@ func TestEnsemblesElectOneLeader(t *testing.T) {
 			c.World.RunFor(10 * sim.Second)
 			l, ok := c.Leader()
 			require.True(t, ok, c.states())
+			t.Logf("seed 1: zk%d leads epoch %d at %s; %s", l, c.Server(l).Epoch(), c.World.Now(), c.states())
 			for _, id := range c.IDs() {
 				want := zab.Following
 				switch {
@@ -150,7 +151,8 @@ func TestLeaderCrashElectsNextEpochAndKeepsWrites(t *testing.T) {
 	l2, ok := c.Leader()
 	require.True(t, ok, c.states())
 	assert.NotEqual(t, l, l2)
-	assert.Equal(t, epoch+1, c.Server(l2).Epoch())
+	assert.Equal(t, epoch+1, c.Server(l2).Epoch(), w.ok)
+	t.Logf("seed 3: leader zk%d (epoch %d) crashed mid-stream; zk%d leads epoch %d; the writer got %d creates acknowledged", l, epoch, l2, c.Server(l2).Epoch(), w.ok)
 	require.NoError(t, c.Restart(l))
 	c.World.RunFor(20 * sim.Second)
 	assert.Equal(t, zab.Following, c.Server(l).State())
@@ -191,6 +193,7 @@ func TestSameSeedSameTrace(t *testing.T) {
 	h2, n2 := run(42)
 	assert.Equal(t, n1, n2)
 	assert.Equal(t, h1, h2, "the same seed must reproduce the run bit for bit")
+	t.Logf("seed 42: %d trace entries, hash %#016x under GOMAXPROCS 1 and 2", n1, h1)
 	h3, _ := run(43)
 	assert.NotEqual(t, h1, h3)
 	assert.Greater(t, n1, int64(1000), "the run did something")

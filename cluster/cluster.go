@@ -118,11 +118,13 @@ func (c *Cluster) node(id zab.ServerID) *serverNode {
 // Up reports whether a server is running.
 func (c *Cluster) Up(id zab.ServerID) bool { return c.World.Up(c.NodeOf(id)) }
 
-// Leader returns the server that is LEADING and up, if exactly one is.
+// Leader returns the established leader that is up, if exactly one is. A
+// server that decided to lead but has no quorum yet does not count: it may
+// sit in discovery for initLimit ticks while the others elect another.
 func (c *Cluster) Leader() (zab.ServerID, bool) {
 	var found []zab.ServerID
 	for _, sn := range c.servers {
-		if c.World.Up(sn.node) && sn.srv.State() == zab.Leading {
+		if c.World.Up(sn.node) && sn.srv.Established() {
 			found = append(found, sn.id)
 		}
 	}
@@ -135,8 +137,10 @@ func (c *Cluster) Leader() (zab.ServerID, bool) {
 // Crash kills a server; its disk loses what was not fsynced (and may keep
 // a torn last record).
 func (c *Cluster) Crash(id zab.ServerID, torn bool) {
-	c.World.Note(c.NodeOf(id), fmt.Sprintf("crash zk%d torn=%t", id, torn))
-	c.World.Crash(c.NodeOf(id), sim.CrashOptions{TornTail: torn})
+	sn := c.node(id)
+	sn.afterProposals, sn.beforeLogSync = 0, false
+	c.World.Note(sn.node, fmt.Sprintf("crash zk%d torn=%t", id, torn))
+	c.World.Crash(sn.node, sim.CrashOptions{TornTail: torn})
 }
 
 // Restart brings a crashed server back with a fresh process on its disk.
@@ -157,3 +161,46 @@ func (c *Cluster) Restart(id zab.ServerID) error {
 // Pause and Resume stop a server's process for a while (a GC pause, SIGSTOP).
 func (c *Cluster) Pause(id zab.ServerID)  { c.World.Pause(c.NodeOf(id)) }
 func (c *Cluster) Resume(id zab.ServerID) { c.World.Resume(c.NodeOf(id)) }
+
+// CrashAfterProposals makes server id die right after its k-th PROPOSAL
+// send from now: the followers it had sent to have the txn, the others do
+// not, and its own log write of it is lost.
+func (c *Cluster) CrashAfterProposals(id zab.ServerID, k int, torn bool) {
+	sn := c.node(id)
+	sn.afterProposals, sn.dyingTorn = k, torn
+}
+
+// CrashBeforeLogSync makes server id die between its next txn log write
+// and the fsync of it.
+func (c *Cluster) CrashBeforeLogSync(id zab.ServerID, torn bool) {
+	sn := c.node(id)
+	sn.beforeLogSync, sn.dyingTorn = true, torn
+}
+
+// Crashed lists the servers that are down.
+func (c *Cluster) Crashed() []zab.ServerID {
+	var out []zab.ServerID
+	for _, sn := range c.servers {
+		if !c.World.Up(sn.node) {
+			out = append(out, sn.id)
+		}
+	}
+	return out
+}
+
+// PausedServers lists the servers that are paused.
+func (c *Cluster) PausedServers() []zab.ServerID {
+	var out []zab.ServerID
+	for _, sn := range c.servers {
+		if c.World.Up(sn.node) && c.World.Paused(sn.node) {
+			out = append(out, sn.id)
+		}
+	}
+	return out
+}
+
+// Disarm cancels a pending CrashAfterProposals or CrashBeforeLogSync.
+func (c *Cluster) Disarm(id zab.ServerID) {
+	sn := c.node(id)
+	sn.afterProposals, sn.beforeLogSync = 0, false
+}

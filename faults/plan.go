@@ -118,6 +118,9 @@ func (a Action) String() string {
 	case CrashLeaderMid:
 		return fmt.Sprintf("%s crash the leader after its %d-th PROPOSAL send torn=%t", a.At, a.K, a.Torn)
 	case CrashBeforeSync:
+		if a.Server == 0 {
+			target = "a follower"
+		}
 		return fmt.Sprintf("%s crash %s between its next log write and fsync", a.At, target)
 	case ClockDrift:
 		return fmt.Sprintf("%s clock of %s drifts %+dppm", a.At, target, a.DriftPPM)
@@ -131,6 +134,14 @@ func (a Action) String() string {
 		return fmt.Sprintf("%s expire the session of client %d", a.At, a.Client)
 	case Heal:
 		return fmt.Sprintf("%s heal", a.At)
+	case Restart, Resume:
+		if a.Server == 0 {
+			which := "crashed"
+			if a.Kind == Resume {
+				which = "paused"
+			}
+			return fmt.Sprintf("%s %s every %s server", a.At, a.Kind, which)
+		}
 	}
 	return fmt.Sprintf("%s %s %s", a.At, a.Kind, target)
 }

@@ -80,6 +80,11 @@ func (w *World) Connect(from, to NodeID) ConnID {
 	cn := &conn{ends: [2]NodeID{from, to}, open: [2]bool{true, true}}
 	w.net.conns = append(w.net.conns, cn)
 	id := ConnID(len(w.net.conns))
+	if !w.nodes[from].up {
+		cn.open = [2]bool{} // a crashed node's handler running on: nothing happens
+		w.net.conns[id-1] = nil
+		return id
+	}
 	if !target.up {
 		cn.open[1] = false
 		w.notifyClosed(id, cn, 1)
@@ -110,7 +115,7 @@ func (w *World) Send(c ConnID, from NodeID, payload any) bool {
 		return false
 	}
 	s := cn.side(from)
-	if s < 0 || !cn.open[s] {
+	if s < 0 || !cn.open[s] || !w.nodes[from].up {
 		return false
 	}
 	if cn.reset {

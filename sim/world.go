@@ -109,7 +109,8 @@ type World struct {
 	trace     trace
 	// cur is the event being handled; handlers get a pointer to it, valid
 	// for the call only, so delivery allocates nothing.
-	cur Event
+	cur   Event
+	depth int
 }
 
 // NewWorld returns an empty world at time 0.
@@ -198,6 +199,9 @@ func (w *World) AdjustClock(id NodeID, delta Time) {
 // clock, with payload as the event's payload.
 func (w *World) SetTimer(id NodeID, d Time, payload any) TimerID {
 	n := w.node(id)
+	if !n.up {
+		return 0 // the rest of a handler whose node just crashed
+	}
 	if d < 0 {
 		d = 0
 	}
@@ -238,8 +242,17 @@ func (w *World) Resume(id NodeID) {
 	n.paused = false
 	held := n.held
 	n.held = nil
-	for _, item := range held {
-		w.q.push(w.now, item)
+	// Delivered here and now, in order: queued anew they could fall behind
+	// a message on the same connection that comes due at this instant.
+	for i, item := range held {
+		if !n.up || n.paused {
+			n.held = append(n.held, held[i:]...) // the node crashed or paused again meanwhile
+			if !n.up {
+				n.held = nil
+			}
+			return
+		}
+		w.dispatch(item)
 	}
 }
 
@@ -277,6 +290,9 @@ func (w *World) Disk(id NodeID) *Disk { return w.node(id).disk }
 // token as payload. A crash before completion loses it.
 func (w *World) Fsync(id NodeID, file string, token uint64) {
 	n := w.node(id)
+	if !n.up {
+		return
+	}
 	op := n.disk.startFsync(file)
 	done := w.now + w.delay(w.cfg.FsyncLatency)
 	if done < n.disk.lastFsync {
@@ -294,8 +310,20 @@ func (w *World) delay(l Latency) Time {
 	return d
 }
 
-// Pending is the number of queued events.
-func (w *World) Pending() int { return w.q.len() }
+// Pending is the number of queued events plus those that paused nodes and
+// partitions hold.
+func (w *World) Pending() int {
+	n := w.q.len()
+	for _, nd := range w.nodes {
+		n += len(nd.held)
+	}
+	for _, cn := range w.net.conns {
+		if cn != nil {
+			n += len(cn.held[0]) + len(cn.held[1])
+		}
+	}
+	return n
+}
 
 // Exhausted reports whether MaxEvents stopped the run.
 func (w *World) Exhausted() bool { return w.cfg.MaxEvents > 0 && w.delivered >= w.cfg.MaxEvents }
@@ -372,6 +400,15 @@ func (w *World) dispatch(item queued) {
 	}
 	w.delivered++
 	w.trace.record(w, ev, "")
+	if w.depth > 0 {
+		// A delivery inside another (a Resume from a handler): the outer
+		// handler still holds w.cur.
+		cp := *ev
+		n.h.Handle(&cp)
+		return
+	}
+	w.depth++
 	w.cur = *ev
 	n.h.Handle(&w.cur)
+	w.depth--
 }

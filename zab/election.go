@@ -90,8 +90,11 @@ func (s *Server) sendNotification(to ServerID, v Vote, electionEpoch Epoch, stat
 // here, whatever the server's state.
 func (s *Server) handleNotification(n *Notification) {
 	if !s.q.isVoter(n.Sid) {
-		// A non-voter (observer) gets our current vote at once.
-		s.sendNotification(n.Sid, s.currentVote, s.currentVote.ElectionEpoch, s.state)
+		// A non-voter (observer) gets our current vote at once, stamped
+		// with our logical clock (WorkerReceiver's !validVoter branch):
+		// an election epoch the observer would call lagging makes the
+		// two answer each other for ever.
+		s.sendNotification(n.Sid, s.currentVote, s.el.logicalclock, s.state)
 		return
 	}
 	if s.state != Looking {

@@ -263,3 +263,10 @@ func (s *Server) Epoch() Epoch { return s.currentEpoch }
 // Tree exposes the server's tree for checks and tests; callers must not
 // modify it.
 func (s *Server) Tree() *tree.Tree { return s.db.tree }
+
+// Established reports whether the server leads an established epoch: it is
+// LEADING and a quorum acknowledged its NEWLEADER. A server that only
+// just decided to lead is LEADING but not yet established.
+func (s *Server) Established() bool {
+	return s.state == Leading && s.leader != nil && s.leader.quorumFormed
+}

@@ -1,0 +1,222 @@
+package faults
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/zabsim/zabsim/cluster"
+	"github.com/zabsim/zabsim/sim"
+	"github.com/zabsim/zabsim/zab"
+)
+
+// Injector applies a plan to a cluster: every action is scheduled on the
+// cluster's world at its time, each is noted in the trace as its plan
+// line, and at HealAt every fault is undone. Client faults need the
+// scenario's help: ExpireClient is called with the action's client number.
+type Injector struct {
+	C *cluster.Cluster
+	// ExpireClient kills client n's process so its session expires; nil
+	// makes expire-session actions a no-op noted in the trace.
+	ExpireClient func(n int)
+	// Skipped lists actions that found nothing to act on (no leader at
+	// that moment, a server already down), as "at kind: why".
+	Skipped []string
+}
+
+// Schedule puts the plan's actions, and its heal, on the world's clock,
+// relative to now.
+func (in *Injector) Schedule(p Plan) {
+	w := in.C.World
+	start := w.Now()
+	for _, a := range p.Sorted().Actions {
+		a := a
+		w.At(start+sim.Time(a.At), func() {
+			w.Note(sim.NoNode, "fault: "+a.String())
+			in.apply(a)
+		})
+	}
+	w.At(start+sim.Time(p.HealAt), func() {
+		w.Note(sim.NoNode, "fault: heal everything")
+		in.HealAll()
+	})
+}
+
+// target resolves an action's server: 0 is the leader now.
+func (in *Injector) target(a Action) (zab.ServerID, bool) {
+	if a.Server != 0 {
+		return zab.ServerID(a.Server), true
+	}
+	l, ok := in.C.Leader()
+	if !ok {
+		in.skip(a, "no leader")
+	}
+	return l, ok
+}
+
+func (in *Injector) skip(a Action, why string) {
+	in.Skipped = append(in.Skipped, fmt.Sprintf("%s %s: %s", a.At, a.Kind, why))
+	in.C.World.Note(sim.NoNode, "fault skipped: "+why)
+}
+
+func (in *Injector) nodes(ids []int) []sim.NodeID {
+	out := make([]sim.NodeID, len(ids))
+	for i, id := range ids {
+		out[i] = in.C.NodeOf(zab.ServerID(id))
+	}
+	return out
+}
+
+func (in *Injector) apply(a Action) {
+	c, w := in.C, in.C.World
+	switch a.Kind {
+	case Partition:
+		for i := 0; i < len(a.Groups); i++ {
+			for j := i + 1; j < len(a.Groups); j++ {
+				if a.OneWay {
+					w.PartitionOneWay(in.nodes(a.Groups[i]), in.nodes(a.Groups[j]))
+				} else {
+					w.Partition(in.nodes(a.Groups[i]), in.nodes(a.Groups[j]))
+				}
+			}
+		}
+	case Heal:
+		w.Heal()
+	case Crash:
+		if id, ok := in.target(a); ok {
+			if !c.Up(id) {
+				in.skip(a, fmt.Sprintf("zk%d is down", id))
+				return
+			}
+			c.Crash(id, a.Torn)
+		}
+	case Restart:
+		ids := []zab.ServerID{zab.ServerID(a.Server)}
+		if a.Server == 0 {
+			ids = c.Crashed()
+		}
+		for _, id := range ids {
+			if c.Up(id) {
+				in.skip(a, fmt.Sprintf("zk%d is running", id))
+				continue
+			}
+			if err := c.Restart(id); err != nil {
+				in.skip(a, err.Error())
+			}
+		}
+	case CrashLeaderMid:
+		if id, ok := in.target(Action{At: a.At, Kind: a.Kind}); ok {
+			c.CrashAfterProposals(id, a.K, a.Torn)
+		}
+	case CrashBeforeSync:
+		if id, ok := in.followerTarget(a); ok {
+			c.CrashBeforeLogSync(id, a.Torn)
+		}
+	case Pause:
+		if id, ok := in.target(a); ok {
+			c.Pause(id)
+		}
+	case Resume:
+		ids := []zab.ServerID{zab.ServerID(a.Server)}
+		if a.Server == 0 {
+			ids = c.PausedServers()
+		}
+		for _, id := range ids {
+			c.Resume(id)
+		}
+	case ClockDrift:
+		if id, ok := in.target(a); ok {
+			w.SetClockDrift(c.NodeOf(id), float64(a.DriftPPM))
+		}
+	case ClockJump:
+		if id, ok := in.target(a); ok {
+			w.AdjustClock(c.NodeOf(id), sim.Time(a.Jump))
+		}
+	case LatencySpike:
+		in.latency(a)
+	case NearRollover:
+		l, ok := c.Leader()
+		if !ok {
+			in.skip(a, "no leader")
+			return
+		}
+		limit := c.ServerConfig(l).CounterLimit
+		if !c.Server(l).JumpZxidCounter(limit - uint32(a.Margin)) {
+			in.skip(a, fmt.Sprintf("zk%d cannot jump its counter now", l))
+		}
+	case ExpireSession:
+		if in.ExpireClient == nil {
+			in.skip(a, "no clients to expire")
+			return
+		}
+		in.ExpireClient(a.Client)
+	}
+}
+
+// followerTarget resolves a server that is not the leader: a.Server, or
+// the lowest-numbered running follower.
+func (in *Injector) followerTarget(a Action) (zab.ServerID, bool) {
+	if a.Server != 0 {
+		return zab.ServerID(a.Server), true
+	}
+	for _, id := range in.C.IDs() {
+		if in.C.Up(id) && in.C.Server(id).State() == zab.Following {
+			return id, true
+		}
+	}
+	in.skip(a, "no running follower")
+	return 0, false
+}
+
+// latency raises the latency of a server's links (every link with Server
+// 0) for a.For.
+func (in *Injector) latency(a Action) {
+	c, w := in.C, in.C.World
+	l := sim.Latency{Base: sim.Time(a.Latency), Jitter: sim.Time(a.Jitter)}
+	var pairs [][2]sim.NodeID
+	ids := c.IDs()
+	for i, x := range ids {
+		for _, y := range ids[i+1:] {
+			if a.Server == 0 || int(x) == a.Server || int(y) == a.Server {
+				pairs = append(pairs, [2]sim.NodeID{c.NodeOf(x), c.NodeOf(y)})
+			}
+		}
+	}
+	for _, p := range pairs {
+		w.SetLinkLatency(p[0], p[1], l)
+	}
+	d := a.For
+	if d == 0 {
+		d = Duration(time.Second)
+	}
+	w.After(sim.Time(d), func() {
+		for _, p := range pairs {
+			w.ClearLinkLatency(p[0], p[1])
+		}
+	})
+}
+
+// HealAll undoes every fault: links heal, latency returns to normal,
+// paused servers resume, crashed ones restart, clocks stop drifting, and
+// pending targeted crashes are disarmed.
+func (in *Injector) HealAll() {
+	c, w := in.C, in.C.World
+	w.Heal()
+	ids := c.IDs()
+	for i, x := range ids {
+		for _, y := range ids[i+1:] {
+			w.ClearLinkLatency(c.NodeOf(x), c.NodeOf(y))
+		}
+	}
+	for _, id := range ids {
+		c.Disarm(id)
+		if c.Up(id) {
+			c.Resume(id)
+			w.SetClockDrift(c.NodeOf(id), 0)
+		}
+	}
+	for _, id := range c.Crashed() {
+		if err := c.Restart(id); err != nil {
+			in.Skipped = append(in.Skipped, "heal: "+err.Error())
+		}
+	}
+}

@@ -106,9 +106,9 @@ func TestCheckZabPassesRealRuns(t *testing.T) {
 				c.World.After(3*sim.Second, func() { _ = c.Restart(l) })
 			}
 			c.World.RunFor(20 * sim.Second)
-			v := CheckZab(c.Records)
+			v := CheckZab(c.Records())
 			assert.True(t, v.OK(), v.String())
-			assert.NotEmpty(t, c.Records)
+			assert.NotEmpty(t, c.Records())
 		})
 	}
 }

@@ -34,8 +34,11 @@ type Record struct {
 // Cluster is an ensemble on a simulated world.
 type Cluster struct {
 	World *sim.World
-	// Records holds every observation in the order reported.
-	Records []Record
+	// records holds every observation in the order reported, in chunks:
+	// a run reports hundreds of thousands, and growing one slice would
+	// copy them over and over.
+	records [][]Record
+	nrec    int
 
 	cfg     Config
 	peers   []zab.Peer
@@ -203,4 +206,35 @@ func (c *Cluster) PausedServers() []zab.ServerID {
 func (c *Cluster) Disarm(id zab.ServerID) {
 	sn := c.node(id)
 	sn.afterProposals, sn.beforeLogSync = 0, false
+}
+
+const recordChunk = 8192
+
+func (c *Cluster) addRecord(r Record) {
+	n := len(c.records)
+	if n == 0 || len(c.records[n-1]) == recordChunk {
+		c.records = append(c.records, make([]Record, 0, recordChunk))
+		n++
+	}
+	c.records[n-1] = append(c.records[n-1], r)
+	c.nrec++
+}
+
+// Records returns every observation in the order reported, as one slice
+// the caller owns.
+func (c *Cluster) Records() []Record {
+	out := make([]Record, 0, c.nrec)
+	for _, chunk := range c.records {
+		out = append(out, chunk...)
+	}
+	return out
+}
+
+// EachRecord calls fn on every observation in order, without copying.
+func (c *Cluster) EachRecord(fn func(Record)) {
+	for _, chunk := range c.records {
+		for _, r := range chunk {
+			fn(r)
+		}
+	}
 }

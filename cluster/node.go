@@ -131,7 +131,7 @@ func (sn *serverNode) Logf(string, ...any)    {}
 // hash: a run that differs in protocol facts differs in hash).
 func (sn *serverNode) Observe(o zab.Observation) {
 	r := Record{At: sn.c.World.Now(), Server: sn.id, Obs: o}
-	sn.c.Records = append(sn.c.Records, r)
+	sn.c.addRecord(r)
 	sn.c.World.Record(sn.node, o)
 	if sn.c.OnObserve != nil {
 		sn.c.OnObserve(r)

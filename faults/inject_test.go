@@ -63,7 +63,7 @@ func TestInjectorAppliesAndHeals(t *testing.T) {
 	w.RunFor(15 * sim.Second)
 	_, ok := c.Leader()
 	assert.True(t, ok, "a leader after the heal")
-	v := checker.CheckZab(c.Records)
+	v := checker.CheckZab(c.Records())
 	assert.True(t, v.OK(), v.String())
 	assert.Empty(t, in.Skipped)
 }
@@ -112,7 +112,7 @@ func TestPropSwarmPlansKeepInvariants(t *testing.T) {
 				t.Fatalf("zk%d still LOOKING after the heal; plan:\n%s", id, p)
 			}
 		}
-		if v := checker.CheckZab(c.Records); !v.OK() {
+		if v := checker.CheckZab(c.Records()); !v.OK() {
 			t.Fatalf("%s\nplan:\n%s", v, p)
 		}
 	})

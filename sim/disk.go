@@ -17,19 +17,56 @@ type Disk struct {
 }
 
 type file struct {
-	data []byte
-	// synced is the durable content, or nil with durable false if the
-	// file would vanish. Bytes of data below len(data) are never changed
-	// in place (Truncate and WriteFile replace the slice), so synced may
-	// share data's array.
-	synced  []byte
-	durable bool
+	// data is the content as a list of chunks. Bytes below a chunk's
+	// length are never changed in place — appends go into spare capacity
+	// or a new chunk; Truncate and WriteFile build new chunks — so an
+	// fsync can capture the content by copying chunk headers, and a long
+	// log grows without ever being copied whole.
+	data    []chunk
+	size    int64
+	synced  snap // the durable content
+	durable bool // false: the file would vanish in a crash
 }
+
+// snap is a file's content at one moment, without copying it: the chunk
+// list (whose last header may grow later in the shared array) and the last
+// chunk's length then.
+type snap struct {
+	chunks  []chunk
+	lastLen int
+}
+
+func (s snap) bytes() []byte {
+	var out []byte
+	for i, c := range s.chunks {
+		if i == len(s.chunks)-1 {
+			c = c[:s.lastLen]
+		}
+		out = append(out, c...)
+	}
+	return out
+}
+
+func (s snap) size() int64 {
+	var n int64
+	for i, c := range s.chunks {
+		if i == len(s.chunks)-1 {
+			n += int64(s.lastLen)
+		} else {
+			n += int64(len(c))
+		}
+	}
+	return n
+}
+
+type chunk []byte
+
+const chunkSize = 64 << 10
 
 // fsyncOp is an fsync in flight: what the file held at the call.
 type fsyncOp struct {
 	f    *file
-	snap []byte
+	snap snap
 }
 
 func newDisk() *Disk { return &Disk{files: make(map[string]*file)} }
@@ -43,16 +80,48 @@ func (d *Disk) get(name string) *file {
 	return f
 }
 
-// Append adds data at the end of a file, creating it if needed.
-func (d *Disk) Append(name string, data []byte) {
-	f := d.get(name)
-	f.data = append(f.data, data...)
+func (f *file) append(b []byte) {
+	for len(b) > 0 {
+		n := len(f.data)
+		if n == 0 || len(f.data[n-1]) == cap(f.data[n-1]) {
+			f.data = append(f.data, make(chunk, 0, max(chunkSize, len(b))))
+			n++
+		}
+		last := f.data[n-1]
+		k := min(cap(last)-len(last), len(b))
+		f.data[n-1] = append(last, b[:k]...)
+		f.size += int64(k)
+		b = b[k:]
+	}
 }
 
-// WriteFile replaces a file's content, creating it if needed.
-func (d *Disk) WriteFile(name string, data []byte) {
-	d.get(name).data = append([]byte(nil), data...)
+func (f *file) bytes() []byte {
+	out := make([]byte, 0, f.size)
+	for _, c := range f.data {
+		out = append(out, c...)
+	}
+	return out
 }
+
+// snapshot captures the content in O(1).
+func (f *file) snapshot() snap {
+	n := len(f.data)
+	if n == 0 {
+		return snap{}
+	}
+	return snap{chunks: f.data[:n:n], lastLen: len(f.data[n-1])}
+}
+
+func (f *file) set(b []byte) {
+	f.data, f.size = nil, 0
+	f.append(b)
+}
+
+// Append adds data at the end of a file, creating it if needed.
+func (d *Disk) Append(name string, data []byte) { d.get(name).append(data) }
+
+// WriteFile replaces a file's content, creating it if needed.
+func (d *Disk) WriteFile(name string, data []byte) { d.get(name).set(data) }
 
 // Truncate cuts a file to size bytes.
 func (d *Disk) Truncate(name string, size int64) error {
@@ -60,10 +129,10 @@ func (d *Disk) Truncate(name string, size int64) error {
 	if f == nil {
 		return fmt.Errorf("truncate %s: no such file", name)
 	}
-	if size < 0 || size > int64(len(f.data)) {
-		return fmt.Errorf("truncate %s to %d: the file has %d bytes", name, size, len(f.data))
+	if size < 0 || size > f.size {
+		return fmt.Errorf("truncate %s to %d: the file has %d bytes", name, size, f.size)
 	}
-	f.data = append([]byte(nil), f.data[:size]...)
+	f.set(f.bytes()[:size])
 	return nil
 }
 
@@ -87,7 +156,7 @@ func (d *Disk) ReadFile(name string) ([]byte, bool) {
 	if f == nil {
 		return nil, false
 	}
-	return append([]byte(nil), f.data...), true
+	return f.bytes(), true
 }
 
 // Exists reports whether a file exists.
@@ -106,7 +175,7 @@ func (d *Disk) List() []string {
 // Size is a file's length (0 if missing).
 func (d *Disk) Size(name string) int64 {
 	if f := d.files[name]; f != nil {
-		return int64(len(f.data))
+		return f.size
 	}
 	return 0
 }
@@ -118,7 +187,7 @@ func (d *Disk) Durable(name string) int64 {
 	if f == nil || !f.durable {
 		return -1
 	}
-	return int64(len(f.synced))
+	return f.synced.size()
 }
 
 func (d *Disk) startFsync(name string) *fsyncOp {
@@ -126,7 +195,7 @@ func (d *Disk) startFsync(name string) *fsyncOp {
 	if f == nil {
 		return &fsyncOp{}
 	}
-	return &fsyncOp{f: f, snap: f.data[:len(f.data):len(f.data)]}
+	return &fsyncOp{f: f, snap: f.snapshot()}
 }
 
 func (d *Disk) finishFsync(op *fsyncOp) {
@@ -149,13 +218,17 @@ func (d *Disk) crash(torn bool, r *Rand) {
 			delete(d.files, name)
 			continue
 		}
-		keep := f.synced
-		if torn && isPrefix(f.synced, f.data) && len(f.data)-len(f.synced) >= 2 {
-			tail := len(f.data) - len(f.synced)
-			keep = f.data[:len(f.synced)+1+r.Intn(tail-1)]
+		synced := f.synced.bytes()
+		keep := synced
+		if torn {
+			data := f.bytes()
+			if isPrefix(synced, data) && len(data)-len(synced) >= 2 {
+				tail := len(data) - len(synced)
+				keep = data[:len(synced)+1+r.Intn(tail-1)]
+			}
 		}
-		f.data = append([]byte(nil), keep...)
-		f.synced = f.data[:len(f.data):len(f.data)]
+		f.set(keep)
+		f.synced = f.snapshot()
 	}
 }
 

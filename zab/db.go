@@ -33,6 +33,7 @@ type database struct {
 	// initialSnap names the snapshot recover wrote for an empty database,
 	// which the server must fsync.
 	initialSnap string
+	scratch     []byte
 }
 
 func newDatabase(disk Disk, cfg *Config) *database {
@@ -162,7 +163,10 @@ func (db *database) appendTxn(e *LogEntry) {
 		db.disk.WriteFile(db.logFile, logMagic)
 		db.logSize = logHeaderSize
 	}
-	rec := encodeRecord(e)
+	// The disk copies what it is given: one scratch buffer serves every
+	// record.
+	db.scratch = appendRecord(db.scratch[:0], e)
+	rec := db.scratch
 	db.disk.Append(db.logFile, rec)
 	db.log = append(db.log, logPos{file: db.logFile, off: db.logSize, end: db.logSize + int64(len(rec)), entry: e})
 	db.logSize += int64(len(rec))

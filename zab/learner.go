@@ -27,7 +27,8 @@ type learnerState struct {
 
 	lastHeard int64
 	busy      bool
-	backlog   []*Packet
+	backlog   []*Packet // backlog[head:] waits; the array is reused
+	head      int
 
 	// During sync (Learner.syncWithLeader): with snapshotNeeded the txns
 	// are applied in memory until NEWLEADER; otherwise they are logged at
@@ -137,12 +138,16 @@ func (s *Server) learnerTick() {
 
 func (s *Server) drainBacklog() {
 	ls := s.learner
-	for i := 0; len(ls.backlog) > 0 && !ls.busy && s.learner == ls; i++ {
+	for i := 0; ls.head < len(ls.backlog) && !ls.busy && s.learner == ls; i++ {
 		if i > 1_000_000 {
 			panic("learner backlog does not drain")
 		}
-		p := ls.backlog[0]
-		ls.backlog = ls.backlog[1:]
+		p := ls.backlog[ls.head]
+		ls.backlog[ls.head] = nil
+		ls.head++
+		if ls.head == len(ls.backlog) {
+			ls.backlog, ls.head = ls.backlog[:0], 0
+		}
 		s.learnerPacket(p)
 	}
 }

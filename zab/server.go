@@ -92,24 +92,26 @@ func (s *Server) Step(ev Event) {
 	if s.stopped {
 		return
 	}
-	switch ev := ev.(type) {
+	// Roles get the event as it came, not re-boxed from its concrete
+	// type: converting a MessageEvent back to Event allocates.
+	switch e := ev.(type) {
 	case StartEvent:
 		s.start()
 	case MessageEvent:
-		if n, ok := ev.Msg.(*Notification); ok {
+		if n, ok := e.Msg.(*Notification); ok {
 			s.handleNotification(n)
 		} else {
 			s.stepRole(s, ev)
 		}
 	case ClosedEvent:
-		if peer, ok := s.electionConns[ev.Conn]; ok {
-			delete(s.electionConns, ev.Conn)
+		if peer, ok := s.electionConns[e.Conn]; ok {
+			delete(s.electionConns, e.Conn)
 			delete(s.el.conns, peer)
 			return
 		}
 		s.stepRole(s, ev)
 	case TimerEvent:
-		s.handleTimer(ev)
+		s.handleTimer(e)
 	default:
 		s.stepRole(s, ev)
 	}

@@ -81,13 +81,16 @@ func filesWithPrefix(d Disk, prefix string) []string {
 	return names
 }
 
-func encodeRecord(e *LogEntry) []byte {
-	payload := encodeEntry(nil, e)
-	rec := make([]byte, 8, len(payload)+recordOverhead)
-	binary.BigEndian.PutUint32(rec[0:], uint32(len(payload)))
-	binary.BigEndian.PutUint32(rec[4:], crc32.Checksum(payload, castagnoli))
-	rec = append(rec, payload...)
-	return append(rec, endOfRecord)
+// appendRecord encodes e as a log record (length, crc32c, payload, end
+// marker) at the end of dst, in place.
+func appendRecord(dst []byte, e *LogEntry) []byte {
+	start := len(dst)
+	dst = append(dst, 0, 0, 0, 0, 0, 0, 0, 0)
+	dst = encodeEntry(dst, e)
+	payload := dst[start+8:]
+	binary.BigEndian.PutUint32(dst[start:], uint32(len(payload)))
+	binary.BigEndian.PutUint32(dst[start+4:], crc32.Checksum(payload, castagnoli))
+	return append(dst, endOfRecord)
 }
 
 // readLogFile parses one log file. torn reports a bad or short record at

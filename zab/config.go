@@ -50,6 +50,15 @@ type Config struct {
 	// ExtendedTypes is zookeeper.extendedTypesEnabled (TTL nodes).
 	ExtendedTypes bool
 
+	// ContainerCheckInterval is znode.container.checkIntervalMs: how often
+	// the leader deletes empty containers and expired TTL nodes (60 s).
+	// ContainerMaxPerMinute caps the deletions per minute (10000), and
+	// ContainerMaxNeverUsed, if positive, also deletes containers that
+	// never had a child after that long (maxNeverUsedIntervalMs).
+	ContainerCheckInterval int64
+	ContainerMaxPerMinute  int
+	ContainerMaxNeverUsed  int64
+
 	// Bugs switches on re-created ZooKeeper bugs; all off is correct.
 	Bugs Bugs
 }
@@ -94,6 +103,12 @@ func (c Config) WithDefaults() Config {
 	}
 	if c.MaxSessionTimeout == 0 {
 		c.MaxSessionTimeout = 20 * tickMs
+	}
+	if c.ContainerCheckInterval == 0 {
+		c.ContainerCheckInterval = 60 * second
+	}
+	if c.ContainerMaxPerMinute == 0 {
+		c.ContainerMaxPerMinute = 10000
 	}
 	if c.FinalizeWait == 0 {
 		c.FinalizeWait = 200 * millisecond

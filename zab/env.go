@@ -84,6 +84,7 @@ const (
 	TimerSessionExpiry                     // leader: next expiry bucket
 	TimerSnapshot                          // take a snapshot after the log grew
 	TimerClientTick                        // server: client connection housekeeping
+	TimerContainerCheck                    // leader: ContainerManager's periodic sweep
 )
 
 // Timer is a timer's payload: its kind and an argument (a generation, so a

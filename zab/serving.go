@@ -40,6 +40,7 @@ func (s *Server) startServing() {
 	s.serving = true
 	if s.state == Leading {
 		s.startSessionTracker()
+		s.env.SetTimer(s.cfg.ContainerCheckInterval, Timer{Kind: TimerContainerCheck, Gen: s.gen})
 	}
 }
 
@@ -415,8 +416,12 @@ func (s *Server) pump(cc *clientConn) {
 
 // roleTimer handles timers of the client-facing server.
 func (s *Server) roleTimer(ev TimerEvent) {
-	if ev.Timer.Kind == TimerSessionExpiry && s.tracker != nil {
+	switch {
+	case ev.Timer.Kind == TimerSessionExpiry && s.tracker != nil:
 		s.expireSessions()
+	case ev.Timer.Kind == TimerContainerCheck && s.state == Leading && s.serving:
+		s.checkContainers()
+		s.env.SetTimer(s.cfg.ContainerCheckInterval, Timer{Kind: TimerContainerCheck, Gen: s.gen})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/zab"
+	"github.com/zabsim/zabsim/zab/client"
 )
 
 // Config describes an ensemble.
@@ -43,6 +44,8 @@ type Cluster struct {
 	cfg     Config
 	peers   []zab.Peer
 	servers []*serverNode // index id-1
+	clients []*clientNode
+	history *client.History
 	byNode  map[sim.NodeID]zab.ServerID
 	// OnObserve, if set, sees each observation as it is reported (fault
 	// hooks such as "crash the leader after its k-th PROPOSAL").

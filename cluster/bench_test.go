@@ -1,9 +1,13 @@
 package cluster
 
 import (
+	"fmt"
+	"runtime"
 	"testing"
 
 	"github.com/zabsim/zabsim/sim"
+	"github.com/zabsim/zabsim/tree"
+	"github.com/zabsim/zabsim/zab/client"
 )
 
 // BenchmarkCommittedWrites measures simulated client writes committed per
@@ -49,5 +53,47 @@ func BenchmarkElection(b *testing.B) {
 		}
 		c.Start()
 		c.World.RunWhile(func() bool { _, ok := c.Leader(); return !ok })
+	}
+}
+
+// BenchmarkWorldMemory reports the live heap of a 5-server world with 10
+// clients after a minute of virtual time of mixed operations.
+func BenchmarkWorldMemory(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		c, err := New(Config{Seed: uint64(i + 1), Voters: 5})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Start()
+		c.World.RunFor(3 * sim.Second)
+		r := c.World.Rand("bench/memory")
+		for k := 0; k < 10; k++ {
+			cl := c.AddClient(client.Config{})
+			cl.Start()
+			var tick func()
+			tick = func() {
+				path := fmt.Sprintf("/k%d", r.Intn(100))
+				switch r.Intn(3) {
+				case 0:
+					cl.Create(path, []byte("data"), tree.OpenACLUnsafe, tree.Persistent, nil)
+				case 1:
+					cl.SetData(path, []byte("more data"), -1, nil)
+				case 2:
+					cl.GetData(path, nil, nil)
+				}
+				c.World.After(10*sim.Millisecond, tick)
+			}
+			c.World.After(sim.Second, tick)
+		}
+		c.World.RunFor(sim.Minute)
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB")
+		b.ReportMetric(float64(len(c.History().Ops)), "ops")
+		runtime.KeepAlive(c)
 	}
 }

@@ -77,7 +77,7 @@ func sameEntry(a, b *zab.LogEntry) bool {
 func checkDeliveries(recs []cluster.Record, proposed map[zab.Zxid]*zab.LogEntry, v *Verdict) {
 	delivered := map[zab.Zxid]*zab.LogEntry{}
 	for i, r := range recs {
-		if r.Obs.Kind != zab.ObsDeliver {
+		if r.Obs.Kind != zab.ObsDeliver && r.Obs.Kind != zab.ObsCommitted {
 			continue
 		}
 		e := r.Obs.Entry
@@ -152,7 +152,7 @@ func checkDurability(recs []cluster.Record, v *Verdict) {
 	maxCommitted := zab.Zxid(0)
 	for i, r := range recs {
 		switch r.Obs.Kind {
-		case zab.ObsDeliver:
+		case zab.ObsDeliver, zab.ObsCommitted:
 			if z := r.Obs.Entry.Zxid(); z > maxCommitted {
 				maxCommitted = z
 			}

@@ -90,5 +90,8 @@ func TestPropClientsUnderFaults(t *testing.T) {
 		if v := checker.CheckZab(c.Records()); !v.OK() {
 			t.Fatalf("%s\nplan:\n%s", v, p)
 		}
+		if v := checker.LinearizableWrites(c.History(), c.Records(), time.Minute); !v.OK() {
+			t.Fatalf("%s\nplan:\n%s", v, p)
+		}
 	})
 }

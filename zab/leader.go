@@ -209,6 +209,12 @@ func (s *Server) establish() {
 	s.zxid = l.newLeaderZxid
 	s.currentVote.PeerEpoch = l.newEpoch // updateElectionVote (ZOOKEEPER-1732)
 	s.env.Observe(Observation{Kind: ObsEstablished, Epoch: l.newEpoch, Zxid: s.db.lastProcessed(), Digest: s.db.tree.Digest()})
+	for _, p := range s.db.log {
+		if z := p.entry.Zxid(); z > s.reported && z <= s.db.lastProcessed() {
+			s.env.Observe(Observation{Kind: ObsCommitted, Entry: p.entry, Zxid: z})
+		}
+	}
+	s.reported = max(s.reported, s.db.lastProcessed())
 	s.env.Logf("established epoch %d with %v", l.newEpoch, sortedIDs(l.newLeaderAcks))
 	s.env.SetTimer(s.cfg.TickTime/2, Timer{Kind: TimerLeaderTick, Gen: s.gen})
 	for _, h := range l.handlers {

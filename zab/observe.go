@@ -35,10 +35,14 @@ const (
 	// ObsSync: as leader, chose how to sync learner Peer: Detail is DIFF,
 	// TRUNC, TRUNC+DIFF or SNAP, Zxid the learner's last zxid.
 	ObsSync
+	// ObsCommitted: as a newly established leader, Entry is committed:
+	// NEWLEADER's quorum took the leader's whole history, including txns
+	// it had applied when it fast-forwarded and never saw a COMMIT for.
+	ObsCommitted
 )
 
 var obsNames = [...]string{"state", "established", "propose", "deliver", "truncate",
-	"snap-sync", "recover", "accepted-epoch", "current-epoch", "session-expired", "fatal", "fast-forward", "sync"}
+	"snap-sync", "recover", "accepted-epoch", "current-epoch", "session-expired", "fatal", "fast-forward", "sync", "committed"}
 
 func (k ObsKind) String() string {
 	if int(k) < len(obsNames) {
@@ -68,7 +72,7 @@ func (o Observation) String() string {
 		return fmt.Sprintf("state %s leader=%d peerEpoch=%#x", o.State, o.Leader, int64(o.Epoch))
 	case ObsEstablished, ObsAcceptedEpoch, ObsCurrentEpoch:
 		return fmt.Sprintf("%s %#x", o.Kind, int64(o.Epoch))
-	case ObsPropose, ObsDeliver:
+	case ObsPropose, ObsDeliver, ObsCommitted:
 		return fmt.Sprintf("%s %s digest=%#x", o.Kind, o.Entry, o.Digest)
 	case ObsSessionExpired:
 		return fmt.Sprintf("%s %#x", o.Kind, int64(o.Session))

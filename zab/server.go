@@ -21,6 +21,10 @@ type Server struct {
 	// state (stepLooking, stepFollowing, ...), as raft's r.step does.
 	stepRole func(s *Server, ev Event)
 
+	// reported is the newest zxid whose commit this process reported
+	// (ObsDeliver or ObsCommitted).
+	reported Zxid
+
 	// acceptedEpoch and currentEpoch mirror the files of the same names.
 	acceptedEpoch Epoch
 	currentEpoch  Epoch

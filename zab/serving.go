@@ -350,6 +350,7 @@ func (s *Server) finishSync(cc *clientConn) {
 func (s *Server) applyCommitted(e *LogEntry) {
 	res := s.db.apply(e)
 	s.env.Observe(Observation{Kind: ObsDeliver, Entry: e, Zxid: e.Zxid(), Digest: s.db.tree.Digest()})
+	s.reported = max(s.reported, e.Zxid())
 	if !s.serving {
 		return // still syncing: nobody to answer
 	}

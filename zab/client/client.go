@@ -504,6 +504,7 @@ func (c *Client) transmit(cl *call) {
 	cl.xid = c.xid
 	if cl.hist >= 0 {
 		c.hist.Ops[cl.hist].Session = c.session
+		c.hist.Ops[cl.hist].Xid = cl.xid
 	}
 	c.sent = append(c.sent, cl)
 	c.send(&zab.Request{Xid: cl.xid, Type: cl.op, Record: cl.record})

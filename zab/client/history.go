@@ -49,6 +49,7 @@ type Op struct {
 	Index   int // position in History.Ops
 	Client  int
 	Session zab.SessionID // the session it was sent on (0 if never sent)
+	Xid     int32         // its xid on that session, the txn's cxid (0 if never sent)
 	Type    tree.OpCode
 	Path    string
 	Data    []byte

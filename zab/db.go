@@ -106,17 +106,16 @@ func (db *database) loadNewestSnapshot() (Zxid, error) {
 func (db *database) readLog() error {
 	db.log = db.log[:0]
 	files := filesWithPrefix(db.disk, "log")
-	for i, name := range files {
+	for _, name := range files {
 		b, _ := db.disk.ReadFile(name)
-		recs, torn, at, err := readLogFile(name, b)
+		// A torn last record ends its file, whichever file it is: a crash
+		// tears the file being written, recovery starts a new file, and a
+		// later crash leaves the torn one in the middle (FileTxnIterator
+		// moves to the next file at an EOF in the same way). Only a record
+		// that is whole but wrong is corruption.
+		recs, _, _, err := readLogFile(name, b)
 		if err != nil {
 			return err
-		}
-		if torn && i != len(files)-1 {
-			return &LogCorruptError{File: name, Offset: at, Reason: "truncated record before the last log file"}
-		}
-		if torn {
-			db.cutTornTail(name, at)
 		}
 		for _, r := range recs {
 			if n := len(db.log); n > 0 && r.entry.Zxid() <= db.log[n-1].entry.Zxid() {
@@ -127,16 +126,6 @@ func (db *database) readLog() error {
 	}
 	db.logFile = "" // recovery always starts a new log file
 	return nil
-}
-
-func (db *database) cutTornTail(name string, at int64) {
-	if at < logHeaderSize {
-		db.disk.Remove(name)
-		return
-	}
-	if err := db.disk.Truncate(name, at); err != nil {
-		panic(fmt.Sprintf("truncate torn tail of %s at %d: %v", name, at, err))
-	}
 }
 
 // replayAfter applies logged txns in (from, to] to the tree. Replaying a

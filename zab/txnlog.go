@@ -106,7 +106,8 @@ func readLogFile(name string, b []byte) (recs []logPos, torn bool, tornAt int64,
 	for off < int64(len(b)) {
 		e, end, reason := readRecord(b, off)
 		if reason != "" {
-			if end >= int64(len(b)) {
+			if end > int64(len(b)) {
+				// The record runs past the end: a write cut short.
 				return recs, true, off, nil
 			}
 			return recs, false, 0, &LogCorruptError{File: name, Offset: off, Reason: reason}
@@ -118,15 +119,16 @@ func readLogFile(name string, b []byte) (recs []logPos, torn bool, tornAt int64,
 }
 
 // readRecord parses the record at off. On failure it returns where the
-// record would have ended, so the caller can tell a tail from the middle.
+// record would have ended — past the end of b for a record cut short — so
+// the caller can tell a torn tail from a damaged record.
 func readRecord(b []byte, off int64) (*LogEntry, int64, string) {
 	rest := b[off:]
 	if len(rest) < 8 {
-		return nil, int64(len(b)), "short record header"
+		return nil, int64(len(b)) + 1, "short record header"
 	}
 	n := int64(binary.BigEndian.Uint32(rest))
 	if n > maxRecordSize {
-		return nil, int64(len(b)), fmt.Sprintf("record length %d too large", n)
+		return nil, off + 8, fmt.Sprintf("record length %d too large", n)
 	}
 	end := off + 8 + n + 1
 	if end > int64(len(b)) {

@@ -48,7 +48,7 @@ func TestScenarios(t *testing.T) {
 		s := s
 		t.Run(s.Name, func(t *testing.T) {
 			caught := 0
-			seeds := band(t, 4)
+			seeds := band(t, 20)
 			for _, seed := range seeds {
 				res, err := Run(s, seed, nil, Options{})
 				require.NoError(t, err)

@@ -98,7 +98,7 @@ func ValidACLID(id ID) bool {
 	case "world":
 		return id.ID == "anyone"
 	case "digest":
-		return len(strings.Split(id.ID, ":")) == 2
+		return len(javaSplit(id.ID, ":")) == 2
 	case "ip":
 		_, _, ok := parseIPExpr(id.ID)
 		return ok
@@ -106,6 +106,20 @@ func ValidACLID(id ID) bool {
 		return true
 	}
 	return false
+}
+
+// javaSplit is Java's String.split for a literal separator: trailing empty
+// strings are dropped ("a:" has one part, "a:b:" two, ":" none), which
+// decides DigestAuthenticationProvider.isValid.
+func javaSplit(s, sep string) []string {
+	parts := strings.Split(s, sep)
+	for len(parts) > 0 && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) == 0 && s == "" {
+		return []string{""} // "".split(":") is [""]
+	}
+	return parts
 }
 
 // AuthenticatedScheme reports whether ids of the scheme may stand in for the

@@ -6,7 +6,7 @@ type Result struct {
 	Type   OpCode
 	Err    Code
 	Path   string
-	Stat   *Stat      // create2, createTTL, createContainer, setData, setACL
+	Stat   *Stat      // the client's stat (copyStat): create2, createTTL, createContainer, setData, setACL
 	Multi  []OpResult // one per op of a multi, as MultiResponse carries them
 	Events []WatchEvent
 }

@@ -1,16 +1,27 @@
 package tree
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // The reads, as FinalRequestProcessor runs them against DataTree: the node
 // is looked up first (NoNode), then the ACL is checked (NoAuth), and only a
 // read that passes both leaves a watch — except exists, which checks no
 // ACL and leaves its watch even on a missing node. Children come back
 // sorted (ZooKeeper's order is a HashSet's; sorting keeps runs
-// reproducible). Returned slices are the caller's.
+// reproducible). Stats are the client's (DataNode.copyStat, see
+// clientStat). Returned slices are the caller's.
 
-// Exists is exists (statNode). w 0 sets no watch.
+// Exists is exists (statNode). w 0 sets no watch. A path holding NUL is
+// BadArguments, with no watch, as FinalRequestProcessor checks first.
+//
+// NB: branch-3.8 since 3.8.4 (ZOOKEEPER-2590) also needs READ on an
+// existing node (NoAuth, no watch); Exists takes no ids and so does not.
 func (t *Tree) Exists(path string, w WatcherID) (Stat, Code) {
+	if strings.IndexByte(path, 0) >= 0 {
+		return Stat{}, BadArguments
+	}
 	if w != 0 {
 		t.dataWatch.add(path, w, modeStandard)
 	}
@@ -18,7 +29,7 @@ func (t *Tree) Exists(path string, w WatcherID) (Stat, Code) {
 	if n == nil {
 		return Stat{}, NoNode
 	}
-	return n.stat, OK
+	return n.clientStat(), OK
 }
 
 // GetData is getData. The data is shared with the tree: callers that keep
@@ -34,7 +45,7 @@ func (t *Tree) GetData(path string, ids []ID, w WatcherID) ([]byte, Stat, Code) 
 	if w != 0 {
 		t.dataWatch.add(path, w, modeStandard)
 	}
-	return n.data, n.stat, OK
+	return n.data, n.clientStat(), OK
 }
 
 // GetChildren is getChildren2: the children's names, sorted, and the stat.
@@ -49,7 +60,7 @@ func (t *Tree) GetChildren(path string, ids []ID, w WatcherID) ([]string, Stat, 
 	if w != 0 {
 		t.childWatch.add(path, w, modeStandard)
 	}
-	return sortedKeys(n.children), n.stat, OK
+	return sortedKeys(n.children), n.clientStat(), OK
 }
 
 // GetACL is getACL: READ or ADMIN is needed; without ADMIN, digest ids
@@ -66,19 +77,48 @@ func (t *Tree) GetACL(path string, ids []ID) ([]ACL, Stat, Code) {
 	if CheckACL(n.acl, PermAdmin, ids) != OK {
 		for i, a := range acl {
 			if a.ID.Scheme == "digest" {
-				user, _, _ := strings.Cut(a.ID.ID, ":")
-				acl[i].ID.ID = user + ":x"
+				acl[i].ID.ID = maskDigest(a.ID.ID)
 			}
 		}
 	}
-	return acl, n.stat, OK
+	return acl, n.clientStat(), OK
+}
+
+// maskDigest is Java's id.replaceAll(":.*", ":x"): from each ':' to the
+// end of its line becomes ":x" ("." stops at Java's line terminators); an
+// id without ':' is left alone.
+func maskDigest(id string) string {
+	if !strings.Contains(id, ":") {
+		return id
+	}
+	var b strings.Builder
+	skipping := false
+	for i, r := range id {
+		ch := id[i:]
+		if _, size := utf8.DecodeRuneInString(ch); size > 0 {
+			ch = ch[:size] // the original bytes, even if not UTF-8
+		}
+		switch {
+		case r == '\n' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029':
+			skipping = false
+			b.WriteString(ch)
+		case skipping:
+		case r == ':':
+			skipping = true
+			b.WriteString(":x")
+		default:
+			b.WriteString(ch)
+		}
+	}
+	return b.String()
 }
 
 // GetEphemerals is getEphemerals: the session's ephemeral paths that start
 // with prefix ("" and "/" mean all), sorted.
 func (t *Tree) GetEphemerals(session int64, prefix string) []string {
 	all := t.Ephemerals(session)
-	p := strings.TrimSpace(prefix)
+	// Java's String.trim strips every char <= ' ', not Unicode spaces.
+	p := strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' })
 	if p == "" || p == "/" {
 		return all
 	}

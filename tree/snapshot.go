@@ -244,10 +244,10 @@ func DecodeSnapshot(b []byte) (*Tree, []Session, error) {
 				bad("parent %q is missing", ParentPath(path))
 				break
 			}
-			if TypeOfOwner(parent.stat.EphemeralOwner) == EphemeralNormal {
-				bad("parent %q is ephemeral", ParentPath(path))
-				break
-			}
+			// NB: a child of an ephemeral is accepted, as
+			// DataTree.deserialize accepts it: createNode does not refuse
+			// one, so Apply can build such a tree and its snapshot must
+			// load.
 			parent.addChild(BaseName(path))
 		}
 		t.nodes[path] = n

@@ -24,8 +24,9 @@ type Tree struct {
 	digest     uint64
 }
 
-// node is DataNode. stat.NumChildren and stat.DataLength are kept in step
-// with children and data, so a read copies the stat and nothing more.
+// node is DataNode. stat is StatPersisted (cversion counts creates only)
+// plus NumChildren and DataLength, kept in step with children and data.
+// Clients never see it as is: see clientStat.
 type node struct {
 	data     []byte
 	acl      []ACL // shared, never modified in place
@@ -72,6 +73,21 @@ func IsSpecialPath(path string) bool {
 	return path == "/" || path == ZooKeeperPath || path == QuotaPath || path == ConfigPath
 }
 
+// clientStat is DataNode.copyStat: the Stat a client is sent. The persisted
+// cversion counts creates; a client sees the count of child changes, every
+// create but those of the children still present also having been deleted
+// (cversion*2 - numChildren, in Java's int arithmetic: a fresh root shows
+// -1, /zookeeper -2). Containers and TTL nodes show ephemeralOwner 0
+// (getClientEphemeralOwner).
+func (n *node) clientStat() Stat {
+	s := n.stat
+	s.Cversion = s.Cversion*2 - s.NumChildren
+	if TypeOfOwner(s.EphemeralOwner) != EphemeralNormal {
+		s.EphemeralOwner = 0
+	}
+	return s
+}
+
 func (n *node) addChild(name string) {
 	if n.children == nil {
 		n.children = make(map[string]struct{})
@@ -103,7 +119,11 @@ func (t *Tree) change(path string, n *node, fn func()) {
 	t.digest += n.digest
 }
 
-// Lookup returns a node's stat and ACL, and whether it exists. The ACL is
+// Lookup returns a node's persisted stat (StatPersisted: the cversion
+// counts creates, containers and TTL nodes keep their tagged owner, as
+// PrepRequestProcessor and ContainerManager read it) with NumChildren and
+// DataLength, its ACL, and whether it exists. The reads and Result.Stat
+// give clients the translated stat instead (DataNode.copyStat). The ACL is
 // shared: callers must not modify it.
 func (t *Tree) Lookup(path string) (Stat, []ACL, bool) {
 	n := t.nodes[path]
@@ -168,8 +188,11 @@ func sortedKeys(m map[string]struct{}) []string {
 
 // createNode is DataTree.createNode. parentCVersion -1 means "the parent's
 // cversion plus one"; a replayed create never lowers a parent's cversion.
+//
+// The stat returned is the client's (copyStat). A create of "/" finds the
+// root already there, as Java's does (the root is both "" and "/").
 func (t *Tree) createNode(path string, data []byte, acl []ACL, owner int64, parentCVersion int32, zxid, time int64, events *[]WatchEvent) (Stat, Code) {
-	if path == "/" || !strings.HasPrefix(path, "/") {
+	if !strings.HasPrefix(path, "/") {
 		return Stat{}, NoNode
 	}
 	parentPath := ParentPath(path)
@@ -212,15 +235,19 @@ func (t *Tree) createNode(path string, data []byte, acl []ACL, owner int64, pare
 		}
 		set[path] = struct{}{}
 	}
-	t.trigger(events, path, EventNodeCreated, zxid)
-	return n.stat, OK
+	t.triggerCreate(events, path, acl, parentPath, parent.acl, zxid)
+	return n.clientStat(), OK
 }
 
 // deleteNode is DataTree.deleteNode. The parent's pzxid moves forward even
 // when the child is already gone (a replay over a fuzzy snapshot); its
 // cversion is not touched, as in ZooKeeper.
+//
+// NB: a path without a leading '/' is NoNode here, as in createNode; Java
+// throws StringIndexOutOfBoundsException for it. Deleting "/" is NoNode;
+// Java would drop the root's "/" alias.
 func (t *Tree) deleteNode(path string, zxid int64, events *[]WatchEvent) Code {
-	if path == "/" {
+	if path == "/" || !strings.HasPrefix(path, "/") {
 		return NoNode
 	}
 	parentPath := ParentPath(path)
@@ -254,7 +281,7 @@ func (t *Tree) deleteNode(path string, zxid int64, events *[]WatchEvent) Code {
 			}
 		}
 	}
-	t.triggerDelete(events, path, zxid)
+	t.triggerDelete(events, path, n.acl, parentPath, parent.acl, zxid)
 	return OK
 }
 
@@ -271,8 +298,8 @@ func (t *Tree) setData(path string, data []byte, version int32, zxid, time int64
 		n.stat.Mzxid = zxid
 		n.stat.Version = version
 	})
-	t.trigger(events, path, EventNodeDataChanged, zxid)
-	return n.stat, OK
+	t.triggerData(events, path, n.acl, zxid)
+	return n.clientStat(), OK
 }
 
 // setACL is DataTree.setACL: version is the new aversion. No watch fires.
@@ -285,7 +312,7 @@ func (t *Tree) setACL(path string, acl []ACL, version int32) (Stat, Code) {
 		n.stat.Aversion = version
 		n.acl = acl
 	})
-	return n.stat, OK
+	return n.clientStat(), OK
 }
 
 // setCversionPzxid is DataTree.setCversionPzxid, used when a replayed

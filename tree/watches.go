@@ -9,11 +9,20 @@ type WatcherID int64
 // WatchEvent is one notification to send: watcher w is told that path
 // changed. Zxid is the txn that fired it (0 for events that setWatches
 // synthesises).
+//
+// ACL is the znodeAcl DataTree hands to ServerCnxn.process with the event:
+// the new node's for NodeCreated, the node's for NodeDataChanged and
+// NodeDeleted, the parent's for NodeChildrenChanged; nil for setWatches'
+// answers. branch-3.8 (since 3.8.4, ZOOKEEPER-4799) delivers an event only
+// if the watcher's session may READ under it, the watch being used up
+// either way; it is the server's to check (CheckACL). Shared with the
+// tree: do not modify.
 type WatchEvent struct {
 	Watcher WatcherID
 	Type    EventType
 	Path    string
 	Zxid    int64
+	ACL     []ACL
 }
 
 // watchMode is WatcherMode. A (watcher, path) pair has one mode per table,
@@ -180,31 +189,33 @@ func containsWatcher(ws []WatcherID, w WatcherID) bool {
 	return false
 }
 
-func appendEvents(events *[]WatchEvent, ws []WatcherID, typ EventType, path string, zxid int64) {
+func appendEvents(events *[]WatchEvent, ws []WatcherID, typ EventType, path string, zxid int64, acl []ACL) {
 	for _, w := range ws {
-		*events = append(*events, WatchEvent{Watcher: w, Type: typ, Path: path, Zxid: zxid})
+		*events = append(*events, WatchEvent{Watcher: w, Type: typ, Path: path, Zxid: zxid, ACL: acl})
 	}
 }
 
-// trigger fires the watches of a create (NodeCreated on the node, then
-// NodeChildrenChanged on its parent) or of a setData.
-func (t *Tree) trigger(events *[]WatchEvent, path string, typ EventType, zxid int64) {
-	appendEvents(events, t.dataWatch.fire(path, typ, nil), typ, path, zxid)
-	if typ == EventNodeCreated {
-		parent := ParentPath(path)
-		appendEvents(events, t.childWatch.fire(parent, EventNodeChildrenChanged, nil), EventNodeChildrenChanged, parent, zxid)
-	}
+// triggerCreate fires the watches of a create: NodeCreated on the node
+// (with the node's ACL), then NodeChildrenChanged on its parent (with the
+// parent's), as DataTree.createNode does.
+func (t *Tree) triggerCreate(events *[]WatchEvent, path string, acl []ACL, parentPath string, parentACL []ACL, zxid int64) {
+	appendEvents(events, t.dataWatch.fire(path, EventNodeCreated, nil), EventNodeCreated, path, zxid, acl)
+	appendEvents(events, t.childWatch.fire(parentPath, EventNodeChildrenChanged, nil), EventNodeChildrenChanged, parentPath, zxid, parentACL)
+}
+
+// triggerData fires the watches of a setData.
+func (t *Tree) triggerData(events *[]WatchEvent, path string, acl []ACL, zxid int64) {
+	appendEvents(events, t.dataWatch.fire(path, EventNodeDataChanged, nil), EventNodeDataChanged, path, zxid, acl)
 }
 
 // triggerDelete fires the watches of a delete: NodeDeleted to data and
-// exists watchers, then to child watchers not yet told, then
-// NodeChildrenChanged on the parent.
-func (t *Tree) triggerDelete(events *[]WatchEvent, path string, zxid int64) {
+// exists watchers, then to child watchers not yet told (both with the
+// node's ACL), then NodeChildrenChanged on the parent (with its ACL).
+func (t *Tree) triggerDelete(events *[]WatchEvent, path string, acl []ACL, parentPath string, parentACL []ACL, zxid int64) {
 	told := t.dataWatch.fire(path, EventNodeDeleted, nil)
-	appendEvents(events, told, EventNodeDeleted, path, zxid)
-	appendEvents(events, t.childWatch.fire(path, EventNodeDeleted, told), EventNodeDeleted, path, zxid)
-	parent := ParentPath(path)
-	appendEvents(events, t.childWatch.fire(parent, EventNodeChildrenChanged, nil), EventNodeChildrenChanged, parent, zxid)
+	appendEvents(events, told, EventNodeDeleted, path, zxid, acl)
+	appendEvents(events, t.childWatch.fire(path, EventNodeDeleted, told), EventNodeDeleted, path, zxid, acl)
+	appendEvents(events, t.childWatch.fire(parentPath, EventNodeChildrenChanged, nil), EventNodeChildrenChanged, parentPath, zxid, parentACL)
 }
 
 // AddWatch is addWatch: a persistent or persistent-recursive watch on path,
@@ -225,7 +236,9 @@ func (t *Tree) RemoveWatcher(w WatcherID) {
 }
 
 // CheckWatches is checkWatches: NoWatcher unless the table(s) of typ hold a
-// watch on path (DataTree.containsWatcher, with 3.8's reading of it).
+// watch on path (DataTree.containsWatcher, with 3.8's reading of it). An
+// unknown typ is MarshallingError: WatcherType.fromInt throws a
+// RuntimeException, which FinalRequestProcessor answers so.
 func (t *Tree) CheckWatches(path string, w WatcherID, typ WatcherType) Code {
 	found := false
 	switch typ {
@@ -236,7 +249,7 @@ func (t *Tree) CheckWatches(path string, w WatcherID, typ WatcherType) Code {
 	case WatcherAny:
 		found = t.childWatch.contains(path, w) || t.dataWatch.contains(path, w)
 	default:
-		return BadArguments
+		return MarshallingError
 	}
 	if !found {
 		return NoWatcher
@@ -261,7 +274,7 @@ func (t *Tree) RemoveWatches(path string, w WatcherID, typ WatcherType, local bo
 		d := t.dataWatch.remove(path, w)
 		removed = c || d
 	default:
-		return BadArguments, nil
+		return MarshallingError, nil // as CheckWatches
 	}
 	if !removed {
 		return NoWatcher, nil

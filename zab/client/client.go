@@ -1,8 +1,17 @@
-// Package client is ZooKeeper's client library (ClientCnxn and ZooKeeper
-// of 3.8) as an event-driven state machine: a session over one connection
-// at a time, requests in FIFO order, reconnection to another server with
-// the last zxid seen, pings, watch re-registration, and every operation,
-// each recorded in a History. Like the server it acts only through its Env.
+// Package client is ZooKeeper's client library (ClientCnxn and ZooKeeper of
+// 3.8) as an event-driven state machine: a session over one connection at a
+// time, requests in FIFO order with increasing xids, reconnection to the
+// next server with the last zxid seen, pings, read and connect timeouts,
+// watch re-registration, and every operation recorded in a History. Like
+// the server it acts only through its Env: no goroutines, no clock, no
+// global randomness.
+//
+// Java's two threads map onto two phases of every entry point. The "send
+// thread" phase handles the input (a message, a timer, an API call) and
+// changes the session's state; completions and watch events it produces are
+// queued, as ClientCnxn queues them for its EventThread. The "event thread"
+// phase then runs the queued callbacks and watchers in order, after the
+// state is consistent, so a callback may call the client again.
 package client
 
 import (
@@ -12,32 +21,47 @@ import (
 	"github.com/zabsim/zabsim/zab"
 )
 
-// Env is everything a client may do to the world.
+// Env is everything a client may do to the world. The cluster's clientNode
+// implements it on the simulated world.
 type Env interface {
-	Now() int64 // the client's own clock, ns
+	// Now is the client's own clock in nanoseconds; it may drift.
+	Now() int64
+	// Rand draws from the client's own random stream.
 	Rand() uint64
+	// Connect opens a connection to a server's client port. A refused or
+	// broken connection arrives later as a ClosedEvent.
 	Connect(server zab.ServerID) zab.ConnID
 	Send(c zab.ConnID, m zab.Message)
 	Close(c zab.ConnID)
+	// SetTimer arms a timer that fires as a TimerEvent after d nanoseconds
+	// of the client's clock.
 	SetTimer(d int64, t zab.Timer) zab.TimerID
 	CancelTimer(id zab.TimerID)
 }
 
-// The client's timer kinds, past the server's.
+// The client's timer kinds, numbered past the server's.
 const (
-	timerTick zab.TimerKind = 100 + iota // connect timeout, read timeout, ping
-	timerReconnect
+	// TimerClientTick is SendThread's select timeout: the connect timeout
+	// while handshaking, the read timeout and the next ping once connected.
+	TimerClientTick zab.TimerKind = 100 + iota
+	// TimerClientReconnect ends the pause before the next connection
+	// attempt (StaticHostProvider's spin and startConnect's random sleep).
+	TimerClientReconnect
+	// TimerClientRequest is the request timeout of the oldest outstanding
+	// op (zookeeper.request.timeout).
+	TimerClientRequest
 )
 
-// State is the session's state as the application sees it.
+// State is the session's state as the application sees it
+// (ZooKeeper.States, folded).
 type State uint8
 
 const (
-	Connecting State = iota
+	Connecting State = iota // no usable connection: ops queue
 	Connected
-	Expired
-	Closed
-	AuthFailed
+	Expired    // the server said the session is gone; final
+	Closed     // Close or Kill; final
+	AuthFailed // an auth packet was refused; final
 )
 
 func (s State) String() string {
@@ -61,87 +85,105 @@ type Config struct {
 	ID      int            // the client's number in histories
 	Servers []zab.ServerID // the connect string
 	// SessionTimeout is the timeout asked for, ms (default 6000); the
-	// server negotiates it into [2, 20] ticks.
+	// server negotiates it into its [min, max] bounds.
 	SessionTimeout int32
+	// RequestTimeout is zookeeper.request.timeout, ms: an op unanswered
+	// for this long fails with RequestTimeout and the connection is
+	// dropped, as the synchronous API does. 0 waits forever (the default).
+	RequestTimeout int32
+	// ChildEventsToRecursive reproduces ZOOKEEPER-4475 as 3.8 clients have
+	// it: a NodeChildrenChanged event (due to a child watch) also reaches
+	// persistent-recursive watchers on the path and its ancestors. Fixed in
+	// 3.9; off by default.
+	ChildEventsToRecursive bool
 }
 
-const millisecond int64 = 1e6
+const (
+	millisecond int64 = 1e6
+	second            = 1000 * millisecond
+	// maxSendPingInterval: ping if nothing was sent for this long,
+	// whatever the read timeout (SendThread.run).
+	maxSendPingInterval = 10 * second
+	// settleMax bounds the callbacks and wakeups one input may cause.
+	settleMax = 1 << 20
+)
 
-// call is one request: sent (awaiting its reply) or queued.
-type call struct {
-	xid    int32
-	op     tree.OpCode
-	record any
-	hist   int // index in History.Ops, -1 for internal requests
-	done   func(r *zab.Reply)
-}
-
-// Client is one ZooKeeper client.
+// Client is one ZooKeeper client: one session, at most one connection.
 type Client struct {
 	cfg  Config
 	env  Env
 	hist *History
 
 	state   State
-	servers []zab.ServerID // shuffled, as StaticHostProvider does
-	next    int            // index of the next server to try
-	tried   int            // servers tried since the last success
+	started bool
+	closing bool // closeSession queued or sent: no new ops
 
-	conn       zab.ConnID
-	server     zab.ServerID
-	handshake  bool // ConnectRequest sent, no answer yet
+	// StaticHostProvider: the shuffled connect string, the index of the
+	// server last tried and of the one last connected to (-1: none yet).
+	servers      []zab.ServerID
+	currentIndex int
+	lastIndex    int
+	firstConnect bool // no attempt yet: no random pause before it
+
+	conn      zab.ConnID // 0 while there is no connection
+	server    zab.ServerID
+	handshake bool         // ConnectRequest sent, ConnectResponse awaited
+	nextAt    zab.ServerID // the server the reconnect timer will try
+
 	session    zab.SessionID
 	passwd     []byte
-	negotiated int32 // ms
-	lastZxid   zab.Zxid
-	xid        int32
-	closing    bool // Close called: closeSession sent or queued
+	negotiated int32    // ms, 0 before the first handshake
+	lastZxid   zab.Zxid // lastZxidSeen
+	nextXid    int32    // the xid the next request gets
 
-	sent   []*call // in xid order, awaiting replies
-	queued []*call // waiting for a connection
+	lostBecause string // why the last connection ended, for debugging
 
-	auth     []*authInfo
+	// sent awaits replies, in xid order (pendingQueue); queued waits for a
+	// connection (outgoingQueue). Invariant: at most one is non-empty.
+	sent   []*call
+	queued []*call
+
+	auth     []*authInfo // every credential added, resent on reconnect
 	authWait []*authInfo // auth packets sent on this connection, in order
 	watches  watchTable
 
-	tick        zab.TimerID
-	reconnect   zab.TimerID
-	gen         uint64
-	lastRecv    int64
-	lastSend    int64
-	connectedAt int64
+	// Times on the client's clock, ns.
+	lastRecv, lastSend          int64
+	readTimeout, connectTimeout int64
+
+	tick, reconnect, request zab.TimerID
+	tickAt, requestAt        int64
+	gen                      uint64
+
+	// The EventThread: queued callbacks and watcher calls, and the last
+	// session state it passed on (None events of the same state are
+	// dropped, as EventThread.queueEvent does).
+	events       []func()
+	sessionState tree.KeeperState
+	settling     bool
 
 	onState        func(State)
-	defaultWatcher func(zab.WatcherEvent)
+	defaultWatcher Watcher
 }
 
-type authInfo struct {
-	scheme string
-	auth   []byte
-	cb     func(tree.Code) // until the first answer
-}
-
-func (a *authInfo) answer(code tree.Code) {
-	if cb := a.cb; cb != nil {
-		a.cb = nil
-		cb(code)
-	}
-}
-
-// New makes a client; Start connects it.
+// New makes a client; Start connects it. h may be shared by many clients.
 func New(cfg Config, env Env, h *History) *Client {
-	if cfg.SessionTimeout == 0 {
+	if cfg.SessionTimeout <= 0 {
 		cfg.SessionTimeout = 6000
 	}
 	if h == nil {
 		h = &History{}
 	}
-	c := &Client{cfg: cfg, env: env, hist: h}
+	c := &Client{cfg: cfg, env: env, hist: h, currentIndex: -1, lastIndex: -1, firstConnect: true,
+		nextXid: 1, sessionState: tree.StateDisconnected}
+	// StaticHostProvider shuffles the connect string once
+	// (Collections.shuffle: Fisher-Yates from the end).
 	c.servers = append([]zab.ServerID(nil), cfg.Servers...)
 	for i := len(c.servers) - 1; i > 0; i-- {
 		j := int(env.Rand() % uint64(i+1))
 		c.servers[i], c.servers[j] = c.servers[j], c.servers[i]
 	}
+	c.setTimeouts(cfg.SessionTimeout)
 	c.watches.init()
 	return c
 }
@@ -152,13 +194,13 @@ func (c *Client) ID() int { return c.cfg.ID }
 // State is the session's state.
 func (c *Client) State() State { return c.state }
 
-// SessionID is the session's id (0 before the first connection).
+// SessionID is the session's id (0 before the first handshake).
 func (c *Client) SessionID() zab.SessionID { return c.session }
 
-// LastZxid is the last zxid the client has seen in a reply.
+// LastZxid is lastZxidSeen: the zxid of the last reply header.
 func (c *Client) LastZxid() zab.Zxid { return c.lastZxid }
 
-// Server is the server the client is connected to (0 if none).
+// Server is the server the client is connected to (0 if not connected).
 func (c *Client) Server() zab.ServerID {
 	if c.state != Connected {
 		return 0
@@ -169,21 +211,18 @@ func (c *Client) Server() zab.ServerID {
 // SessionTimeout is the negotiated session timeout in ms (0 before).
 func (c *Client) SessionTimeout() int32 { return c.negotiated }
 
-// OnState sets a function told of every state change.
+// Outstanding is how many ops await a reply or a connection.
+func (c *Client) Outstanding() int { return len(c.sent) + len(c.queued) }
+
+// OnState sets a function told of every state change, synchronously.
 func (c *Client) OnState(f func(State)) { c.onState = f }
 
-// SetDefaultWatcher sets the watcher of session events (connection lost,
-// reconnected, expired), as the Watcher given to ZooKeeper's constructor.
+// SetDefaultWatcher sets the watcher of session events (EventNone with
+// SyncConnected, Disconnected, Expired, AuthFailed, Closed), as the
+// Watcher given to ZooKeeper's constructor. NB: Java also hands session
+// events to every registered path watcher; here only the default watcher
+// hears them.
 func (c *Client) SetDefaultWatcher(f func(zab.WatcherEvent)) { c.defaultWatcher = f }
-
-// Start begins connecting.
-func (c *Client) Start() {
-	if len(c.servers) == 0 {
-		c.setState(Closed)
-		return
-	}
-	c.startConnect()
-}
 
 func (c *Client) alive() bool { return c.state == Connecting || c.state == Connected }
 
@@ -197,352 +236,125 @@ func (c *Client) setState(s State) {
 	}
 }
 
-// connectTimeout is ClientCnxn's: the session timeout shared among the
-// servers of the connect string.
-func (c *Client) connectTimeout() int64 {
-	return int64(c.cfg.SessionTimeout) * millisecond / int64(len(c.servers))
-}
-
-// readTimeout is two thirds of the negotiated session timeout.
-func (c *Client) readTimeout() int64 { return int64(c.negotiated) * millisecond * 2 / 3 }
-
-func (c *Client) startConnect() {
-	c.reconnect = 0
-	if !c.alive() {
+// Start begins connecting: the first server of the shuffled list, at once.
+func (c *Client) Start() {
+	if c.started || !c.alive() {
 		return
 	}
-	c.server = c.servers[c.next]
-	c.next = (c.next + 1) % len(c.servers)
-	c.tried++
-	c.conn = c.env.Connect(c.server)
-	c.handshake = true
-	now := c.env.Now()
-	c.lastRecv, c.lastSend = now, now
-	c.env.Send(c.conn, &zab.ConnectRequest{LastZxidSeen: c.lastZxid, Timeout: c.cfg.SessionTimeout,
-		SessionID: c.session, Passwd: c.passwd})
-	c.armTick()
-}
-
-// armTick sets the one timer that covers the connect timeout, the read
-// timeout and the next ping.
-func (c *Client) armTick() {
-	if c.tick != 0 {
-		c.env.CancelTimer(c.tick)
-		c.tick = 0
-	}
-	if c.conn == 0 {
-		return
-	}
-	now := c.env.Now()
-	var at int64
-	if c.handshake {
-		at = c.lastSend + c.connectTimeout()
+	c.started = true
+	if len(c.servers) == 0 {
+		c.stop(Closed)
+		c.failCalls(tree.ConnectionLoss)
 	} else {
-		at = min(c.lastRecv+c.readTimeout(), c.lastSend+c.readTimeout()/2)
+		server, _ := c.nextServer()
+		c.startConnect(server)
 	}
-	c.gen++
-	c.tick = c.env.SetTimer(max(at-now, 0), zab.Timer{Kind: timerTick, Gen: c.gen})
-}
-
-func (c *Client) onTick() {
-	c.tick = 0
-	if c.conn == 0 {
-		return
-	}
-	now := c.env.Now()
-	switch {
-	case c.handshake && now-c.lastSend >= c.connectTimeout():
-		c.lose("connect timeout")
-		return
-	case !c.handshake && now-c.lastRecv >= c.readTimeout():
-		c.lose("read timeout")
-		return
-	case !c.handshake && now-c.lastSend >= c.readTimeout()/2:
-		c.send(&zab.Request{Xid: zab.XidPing, Type: tree.OpPing})
-	}
-	c.armTick()
-}
-
-func (c *Client) send(m *zab.Request) {
-	c.env.Send(c.conn, m)
-	c.lastSend = c.env.Now()
+	c.settle()
 }
 
 // Step handles one event from the world.
 func (c *Client) Step(ev zab.Event) {
 	switch e := ev.(type) {
 	case zab.MessageEvent:
-		if e.Conn != c.conn {
-			return
-		}
-		c.lastRecv = c.env.Now()
-		switch m := e.Msg.(type) {
-		case *zab.ConnectResponse:
-			c.connected(m)
-		case *zab.Reply:
-			c.reply(m)
+		if e.Conn == c.conn && c.conn != 0 {
+			c.lastRecv = c.env.Now()
+			c.receive(e.Msg)
 		}
 	case zab.ClosedEvent:
-		if e.Conn == c.conn {
-			c.conn = 0
+		if e.Conn == c.conn && c.conn != 0 {
+			c.conn = 0 // already closed at the other end
 			c.lose("connection closed")
 		}
 	case zab.TimerEvent:
-		switch e.Timer.Kind {
-		case timerTick:
-			if e.ID == c.tick && e.Timer.Gen == c.gen {
-				c.onTick()
-			}
-		case timerReconnect:
-			if e.ID == c.reconnect {
-				c.startConnect()
-			}
+		c.timer(e)
+	}
+	c.settle()
+}
+
+func (c *Client) timer(e zab.TimerEvent) {
+	switch e.Timer.Kind {
+	case TimerClientTick:
+		if e.ID == c.tick {
+			c.tick = 0 // settle's wakeup looks at the timeouts
+		}
+	case TimerClientReconnect:
+		if e.ID == c.reconnect {
+			c.reconnect = 0
+			c.startConnect(c.nextAt)
+		}
+	case TimerClientRequest:
+		if e.ID == c.request {
+			c.request = 0
+			c.checkRequestTimeout()
 		}
 	}
 }
 
-// connected handles the handshake's answer.
-func (c *Client) connected(m *zab.ConnectResponse) {
-	if !c.handshake {
-		return
-	}
-	c.handshake = false
-	if m.Timeout <= 0 {
-		c.expire()
-		return
-	}
-	c.session, c.passwd, c.negotiated = m.SessionID, m.Passwd, m.Timeout
-	c.tried = 0
-	c.connectedAt = c.env.Now()
-	c.setState(Connected)
-	c.sessionEvent(tree.StateSyncConnected)
-	// ClientCnxn.primeConnection: auth, then the watches, then whatever
-	// queued while disconnected.
-	for _, a := range c.auth {
-		c.sendAuth(a)
-	}
-	if req, op, ok := c.watches.setWatches(c.lastZxid); ok {
-		c.send(&zab.Request{Xid: zab.XidSetWatches, Type: op, Record: req})
-	}
-	queued := c.queued
-	c.queued = nil
-	for _, cl := range queued {
-		c.transmit(cl)
-	}
-	c.armTick()
-}
-
-// reply matches a reply to what was sent, in order.
-func (c *Client) reply(m *zab.Reply) {
-	if m.Zxid > 0 {
-		c.lastZxid = max(c.lastZxid, m.Zxid)
-	}
-	switch m.Xid {
-	case zab.XidNotification:
-		if ev, ok := m.Record.(*zab.WatcherEvent); ok {
-			c.dispatch(*ev)
-		}
-		return
-	case zab.XidPing, zab.XidSetWatches:
-		return
-	case zab.XidAuth:
-		var a *authInfo
-		if len(c.authWait) > 0 {
-			a, c.authWait = c.authWait[0], c.authWait[1:]
-		}
-		if a != nil {
-			a.answer(m.Err)
-		}
-		if m.Err != tree.OK {
-			c.authFailed()
-		}
-		return
-	}
-	if len(c.sent) == 0 || c.sent[0].xid != m.Xid {
-		// Out of order: ClientCnxn treats it as a broken connection.
-		c.lose(fmt.Sprintf("reply xid %d out of order", m.Xid))
-		return
-	}
-	cl := c.sent[0]
-	c.sent = c.sent[1:]
-	c.finish(cl, m, OK)
-	if cl.op == tree.OpCloseSession {
-		c.shutdown(Closed, tree.SessionExpired)
-	}
-}
-
-// finish completes a call: records its outcome and runs its callback.
-func (c *Client) finish(cl *call, r *zab.Reply, out Outcome) {
-	if cl.hist >= 0 {
-		op := &c.hist.Ops[cl.hist]
-		op.Return = c.hist.now()
-		op.Outcome = out
-		op.Err = r.Err
-		if out == OK {
-			op.Zxid = r.Zxid
-			op.Server = c.server
-		}
-		fillResult(op, r)
-	}
-	if cl.done != nil {
-		cl.done(r)
-	}
-}
-
-// lose handles a broken connection: the calls in flight fail with
-// ConnectionLoss (their writes may or may not have happened), and the
-// client reconnects elsewhere after a random pause.
-func (c *Client) lose(why string) {
-	_ = why
-	if c.conn != 0 {
-		c.env.Close(c.conn)
-		c.conn = 0
-	}
-	if c.tick != 0 {
-		c.env.CancelTimer(c.tick)
-		c.tick = 0
-	}
-	wasConnected := c.state == Connected
-	c.handshake = false
-	sent := c.sent
-	c.sent = nil
-	for _, cl := range sent {
-		c.finish(cl, &zab.Reply{Xid: cl.xid, Err: tree.ConnectionLoss}, Unknown)
-	}
-	c.authWait = nil // sent again, with every credential, on reconnect
-	if !c.alive() {
-		return
-	}
-	if c.closing {
-		c.shutdown(Closed, tree.ConnectionLoss)
-		return
-	}
-	c.setState(Connecting)
-	if wasConnected {
-		c.sessionEvent(tree.StateDisconnected)
-	}
-	// ClientCnxn sleeps up to a second before each reconnect, and a
-	// second more after trying every server in vain.
-	delay := int64(c.env.Rand() % uint64(1000*millisecond))
-	if c.tried >= len(c.servers) {
-		delay += 1000 * millisecond
-		c.tried = 0
-	}
-	c.reconnect = c.env.SetTimer(delay, zab.Timer{Kind: timerReconnect})
-}
-
-func (c *Client) sendAuth(a *authInfo) {
-	c.authWait = append(c.authWait, a)
-	c.send(&zab.Request{Xid: zab.XidAuth, Type: tree.OpAuth, Record: &tree.AuthRequest{Scheme: a.scheme, Auth: a.auth}})
-}
-
-// expire: the server says the session is gone. Everything fails and the
-// client never reconnects; the application must make a new client.
-func (c *Client) expire() {
-	c.shutdown(Expired, tree.SessionExpired)
-	c.sessionEvent(tree.StateExpired)
-}
-
-func (c *Client) authFailed() {
-	c.shutdown(AuthFailed, tree.AuthFailed)
-	c.sessionEvent(tree.StateAuthFailed)
-}
-
-// shutdown ends the client in a final state, failing every call.
-func (c *Client) shutdown(final State, code tree.Code) {
-	if c.conn != 0 {
-		c.env.Close(c.conn)
-		c.conn = 0
-	}
-	for _, t := range []*zab.TimerID{&c.tick, &c.reconnect} {
-		if *t != 0 {
-			c.env.CancelTimer(*t)
-			*t = 0
-		}
-	}
-	c.setState(final)
-	sent, queued := c.sent, c.queued
-	c.sent, c.queued = nil, nil
-	for _, cl := range sent {
-		c.finish(cl, &zab.Reply{Xid: cl.xid, Err: code}, Unknown)
-	}
-	for _, cl := range queued {
-		c.finish(cl, &zab.Reply{Err: code}, OK) // never sent: surely not applied
-	}
-	c.authWait = nil
-	for _, a := range c.auth {
-		a.answer(code)
-	}
-}
-
-// submit sends a call now if connected, or queues it.
-func (c *Client) submit(cl *call) {
-	if !c.alive() {
-		code := tree.SessionExpired
-		switch c.state {
-		case AuthFailed:
-			code = tree.AuthFailed
-		case Closed:
-			code = tree.SessionExpired
-		}
-		c.finish(cl, &zab.Reply{Err: code}, OK)
-		return
-	}
-	if c.closing && cl.op != tree.OpCloseSession {
-		c.finish(cl, &zab.Reply{Err: tree.SessionExpired}, OK)
-		return
-	}
-	if c.state != Connected {
-		c.queued = append(c.queued, cl)
-		return
-	}
-	c.transmit(cl)
-}
-
-func (c *Client) transmit(cl *call) {
-	c.xid++
-	cl.xid = c.xid
-	if cl.hist >= 0 {
-		c.hist.Ops[cl.hist].Session = c.session
-		c.hist.Ops[cl.hist].Xid = cl.xid
-	}
-	c.sent = append(c.sent, cl)
-	c.send(&zab.Request{Xid: cl.xid, Type: cl.op, Record: cl.record})
-}
-
-// Close ends the session: closeSession is sent (after what is queued) and
-// the client is CLOSED when it is answered or the connection drops.
+// Close ends the session: closeSession is sent after what is queued, and
+// the client is CLOSED once it is answered or the connection drops
+// (ZooKeeper.close). Between connections it gives up at once, as
+// SendThread does ("don't re-establish connection if we are closing").
 func (c *Client) Close() {
 	if !c.alive() || c.closing {
 		return
 	}
-	if c.session == 0 && c.state != Connected {
-		c.shutdown(Closed, tree.SessionExpired)
-		return
-	}
 	c.closing = true
-	c.submit(&call{op: tree.OpCloseSession, hist: -1})
+	// NB: closeSession is not an op of the History: it has no callback
+	// and the application does not wait for it.
+	c.submit(&call{op: tree.OpCloseSession, hist: -1, issued: c.env.Now()})
+	if c.conn == 0 {
+		c.stop(Closed)
+		c.failCalls(tree.ConnectionLoss)
+		c.sessionEvent(tree.StateClosed)
+	}
+	c.settle()
 }
 
 // Kill drops the connection without closing the session, as a process
 // that dies does; the session lives on at the servers until it expires.
+// Everything outstanding fails with ConnectionLoss (outcome Unknown if
+// sent).
 func (c *Client) Kill() {
-	if c.conn != 0 {
-		c.env.Close(c.conn)
-		c.conn = 0
+	if !c.alive() {
+		return
 	}
-	c.shutdown(Closed, tree.ConnectionLoss)
+	c.stop(Closed)
+	c.failCalls(tree.ConnectionLoss)
+	c.settle()
 }
 
-func (c *Client) sessionEvent(state tree.KeeperState) {
-	ev := zab.WatcherEvent{Type: tree.EventNone, State: state}
-	c.record(ev)
-	if c.defaultWatcher != nil {
-		c.defaultWatcher(ev)
+// String describes the client in one line, for traces and failures.
+func (c *Client) String() string {
+	return fmt.Sprintf("client %d %s session=%#x server=%d lastZxid=%s sent=%d queued=%d lost=%q",
+		c.cfg.ID, c.state, int64(c.session), c.server, c.lastZxid, len(c.sent), len(c.queued), c.lostBecause)
+}
+
+// settle is the end of every entry point: run the queued callbacks and
+// watchers (which may call the client again), then look at the timers,
+// which may drop the connection and queue more.
+func (c *Client) settle() {
+	if c.settling {
+		return
+	}
+	c.settling = true
+	defer func() { c.settling = false }()
+	for i := 0; ; i++ {
+		if i > settleMax {
+			panic(fmt.Sprintf("client %d: %d rounds of callbacks without settling", c.cfg.ID, i))
+		}
+		if len(c.events) > 0 {
+			fn := c.events[0]
+			c.events[0] = nil
+			c.events = c.events[1:]
+			fn()
+			continue
+		}
+		c.wakeup()
+		if len(c.events) == 0 {
+			return
+		}
 	}
 }
 
-func (c *Client) record(ev zab.WatcherEvent) {
-	c.hist.Events = append(c.hist.Events, Event{Client: c.cfg.ID, Session: c.session, At: c.hist.now(),
-		Type: ev.Type, State: ev.State, Path: ev.Path, Zxid: c.lastZxid})
-}
+// queue hands fn to the event thread.
+func (c *Client) queue(fn func()) { c.events = append(c.events, fn) }

@@ -9,9 +9,10 @@ import (
 )
 
 // History is what the clients of a run saw: every operation with its call
-// and return times and its result, and every watch event delivered. The
-// checkers read it; the clients only append to it. Times come from Clock,
-// the world's global virtual time, not a client's drifting clock.
+// and return times and its result, and every watch and session event
+// delivered. The checkers read it; clients only append to it. Times come
+// from Clock, the world's global virtual time, never a client's drifting
+// clock; a nil Clock stamps 0.
 type History struct {
 	Ops    []Op
 	Events []Event
@@ -22,12 +23,16 @@ type History struct {
 type Outcome uint8
 
 const (
-	// Pending: no answer yet (the run ended first).
+	// Pending: no result yet (the run ended first). Return is -1.
 	Pending Outcome = iota
-	// OK: the server answered, with any error code: the result is known.
+	// OK: the result is known. Either the server answered, with any code,
+	// or the client failed the op without ever sending it (Err
+	// ConnectionLoss, SessionExpired, AuthFailed, RequestTimeout or
+	// BadArguments), so it surely took no effect. A checker reads Err.
 	OK
-	// Unknown: the connection broke or the session ended before an
-	// answer. A write may or may not have taken effect.
+	// Unknown: the op was sent and no answer came (connection loss,
+	// request timeout, the session ended). A write may or may not have
+	// taken effect, at any time after Call.
 	Unknown
 )
 
@@ -43,84 +48,126 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("Outcome(%d)", uint8(o))
 }
 
-// Op is one operation a client issued. Arguments are set as the op has
-// them; results as the reply carried them.
+// Op is one operation a client issued: its arguments as the op has them,
+// and its result as the reply carried it.
 type Op struct {
 	Index   int // position in History.Ops
 	Client  int
-	Session zab.SessionID // the session it was sent on (0 if never sent)
-	Xid     int32         // its xid on that session, the txn's cxid (0 if never sent)
+	Session zab.SessionID // the session it was sent on (at the call if never sent)
+	Xid     int32         // the request's xid, its cxid at the server (0 if never sent)
 	Type    tree.OpCode
 	Path    string
 	Data    []byte
 	Version int32
 	Mode    tree.CreateMode
 	ACL     []tree.ACL
-	Ops     []tree.Op // multi
-	Watch   bool
+	Ops     []tree.Op // multi and multiRead
+	Watch   bool      // it asked to leave a watch
 
-	Call    int64
-	Return  int64 // -1 while pending
+	Call    int64 // global time of the call
+	Return  int64 // global time of the result; -1 while Pending
 	Outcome Outcome
-	Err     tree.Code
-	Zxid    zab.Zxid // the reply header's zxid: the server's last applied
-	Server  zab.ServerID
+	// Err is the result code: the reply header's, or for multi and
+	// multiRead the first failing op's (what ZooKeeper.multi throws).
+	Err    tree.Code
+	Zxid   zab.Zxid     // the reply header's zxid (answered ops only)
+	Server zab.ServerID // the server it was sent to (0 if never sent)
 
 	Created  string // create: the name the server gave
 	Stat     tree.Stat
 	RData    []byte   // getData
 	Children []string // getChildren
 	Results  []tree.OpResult
+	Number   int32 // getAllChildrenNumber
 }
 
 // IsWrite reports whether the op changes the tree.
 func (o *Op) IsWrite() bool { return o.Type.IsWrite() }
 
+// String describes the op in one line.
 func (o Op) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "#%d c%d s=%#x %s %s", o.Index, o.Client, int64(o.Session), o.Type, o.Path)
+	fmt.Fprintf(&b, "#%d c%d s=%#x %s", o.Index, o.Client, int64(o.Session), o.Type)
+	if o.Path != "" {
+		fmt.Fprintf(&b, " %s", o.Path)
+	}
 	switch o.Type {
 	case tree.OpCreate, tree.OpCreate2, tree.OpCreateContainer, tree.OpCreateTTL:
 		fmt.Fprintf(&b, " %q %s", o.Data, o.Mode)
 	case tree.OpSetData:
 		fmt.Fprintf(&b, " %q v=%d", o.Data, o.Version)
-	case tree.OpDelete, tree.OpCheck:
+	case tree.OpDelete, tree.OpSetACL:
 		fmt.Fprintf(&b, " v=%d", o.Version)
-	case tree.OpMulti:
+	case tree.OpMulti, tree.OpMultiRead:
 		fmt.Fprintf(&b, " %d ops", len(o.Ops))
 	}
-	fmt.Fprintf(&b, " [%d,", o.Call)
-	if o.Return >= 0 {
-		fmt.Fprintf(&b, "%d]", o.Return)
-	} else {
-		b.WriteString("…]")
+	if o.Watch {
+		b.WriteString(" watch")
 	}
-	fmt.Fprintf(&b, " %s", o.Outcome)
-	if o.Outcome == OK {
-		fmt.Fprintf(&b, " %s zxid=%s @zk%d", o.Err, o.Zxid, o.Server)
-		if o.Created != "" {
-			fmt.Fprintf(&b, " -> %s", o.Created)
-		}
-		if o.Type == tree.OpGetData && o.Err == tree.OK {
-			fmt.Fprintf(&b, " -> %q v=%d", o.RData, o.Stat.Version)
-		}
+	if o.Return >= 0 {
+		fmt.Fprintf(&b, " [%d,%d] %s %s", o.Call, o.Return, o.Outcome, o.Err)
+	} else {
+		fmt.Fprintf(&b, " [%d,…] %s", o.Call, o.Outcome)
+	}
+	if o.Outcome != OK || o.Server == 0 {
+		return b.String()
+	}
+	fmt.Fprintf(&b, " zxid=%s @zk%d", o.Zxid, o.Server)
+	if o.Err != tree.OK {
+		return b.String()
+	}
+	switch o.Type {
+	case tree.OpCreate, tree.OpCreate2, tree.OpCreateContainer, tree.OpCreateTTL:
+		fmt.Fprintf(&b, " -> %s", o.Created)
+	case tree.OpGetData:
+		fmt.Fprintf(&b, " -> %q v=%d", o.RData, o.Stat.Version)
+	case tree.OpGetChildren, tree.OpGetChildren2:
+		fmt.Fprintf(&b, " -> %v", o.Children)
+	case tree.OpExists, tree.OpSetData, tree.OpSetACL:
+		fmt.Fprintf(&b, " -> v=%d", o.Stat.Version)
 	}
 	return b.String()
 }
 
-// Event is a watch notification delivered to a client's application.
+// Event is a watch or session event delivered to a client's application.
+// Node events are recorded when they reach at least one watcher; session
+// events (Type EventNone) when their state changes, as EventThread passes
+// them on.
 type Event struct {
 	Client  int
 	Session zab.SessionID
-	At      int64
+	At      int64 // global time
 	Type    tree.EventType
 	State   tree.KeeperState
 	Path    string
-	Zxid    zab.Zxid // the client's last zxid seen when it was delivered
+	Zxid    zab.Zxid // the client's lastZxidSeen when it was delivered
 }
 
 func (e Event) String() string {
-	return fmt.Sprintf("c%d s=%#x at %d state=%d %s %s seen=%s", e.Client, int64(e.Session), e.At, e.State, e.Type, e.Path, e.Zxid)
+	if e.Type == tree.EventNone {
+		return fmt.Sprintf("c%d s=%#x at %d session %s seen=%s", e.Client, int64(e.Session), e.At, stateName(e.State), e.Zxid)
+	}
+	return fmt.Sprintf("c%d s=%#x at %d %s %s seen=%s", e.Client, int64(e.Session), e.At, e.Type, e.Path, e.Zxid)
+}
+
+func stateName(s tree.KeeperState) string {
+	switch s {
+	case tree.StateDisconnected:
+		return "Disconnected"
+	case tree.StateSyncConnected:
+		return "SyncConnected"
+	case tree.StateAuthFailed:
+		return "AuthFailed"
+	case tree.StateConnectedReadOnly:
+		return "ConnectedReadOnly"
+	case tree.StateSaslAuthenticated:
+		return "SaslAuthenticated"
+	case tree.StateExpired:
+		return "Expired"
+	case tree.StateClosed:
+		return "Closed"
+	}
+	return fmt.Sprintf("KeeperState(%d)", int32(s))
 }
 
 func (h *History) now() int64 {
@@ -130,10 +177,64 @@ func (h *History) now() int64 {
 	return h.Clock()
 }
 
+// begin appends an op at its call and returns its index.
 func (h *History) begin(op Op) int {
 	op.Index = len(h.Ops)
 	op.Call = h.now()
 	op.Return = -1
+	op.Outcome = Pending
 	h.Ops = append(h.Ops, op)
 	return op.Index
+}
+
+// complete records an op's result. Each op completes exactly once.
+func (h *History) complete(i int, r *zab.Reply, out Outcome, answered bool) {
+	op := &h.Ops[i]
+	if op.Outcome != Pending {
+		panic(fmt.Sprintf("op completed twice: %s", op))
+	}
+	op.Return = h.now()
+	op.Outcome = out
+	op.Err = r.Err
+	if !answered {
+		return
+	}
+	op.Zxid = r.Zxid
+	switch rec := r.Record.(type) {
+	case *zab.CreateResponse:
+		op.Created = rec.Path
+	case *zab.Create2Response:
+		op.Created, op.Stat = rec.Path, rec.Stat
+	case *zab.StatResponse:
+		op.Stat = rec.Stat
+	case *zab.GetDataResponse:
+		op.RData, op.Stat = rec.Data, rec.Stat
+	case *zab.GetChildrenResponse:
+		op.Children = rec.Children
+	case *zab.GetChildren2Response:
+		op.Children, op.Stat = rec.Children, rec.Stat
+	case *zab.GetACLResponse:
+		op.ACL, op.Stat = rec.ACL, rec.Stat
+	case *zab.MultiResponse:
+		op.Results = rec.Results
+		op.Err = multiErr(rec.Results, r.Err)
+	case *zab.GetEphemeralsResponse:
+		op.Children = rec.Paths
+	case *zab.GetAllChildrenNumberResponse:
+		op.Number = rec.Total
+	}
+}
+
+// multiErr is the code of a multi as ZooKeeper.multi throws it and
+// MultiCallback hears it: the header's, else the first failed op's.
+func multiErr(results []tree.OpResult, header tree.Code) tree.Code {
+	if header != tree.OK {
+		return header
+	}
+	for _, res := range results {
+		if res.Type == tree.OpError && res.Err != tree.OK {
+			return res.Err
+		}
+	}
+	return tree.OK
 }

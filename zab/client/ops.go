@@ -1,47 +1,52 @@
 package client
 
 import (
+	"bytes"
+
 	"github.com/zabsim/zabsim/tree"
 	"github.com/zabsim/zabsim/zab"
 )
 
-// The operations. Each is asynchronous: it is sent at once if connected,
-// queued otherwise, and its callback runs exactly once with the result or
-// the error. Every call is recorded in the History. A nil callback is
-// allowed.
+// The operations, ZooKeeper's asynchronous API. Each is sent at once if
+// connected and queued otherwise; its callback runs exactly once, with the
+// result or the error, from the event-thread phase of the Step (or call)
+// that completed it: after the client's state is settled, in the order
+// ClientCnxn's EventThread would run it. An op that fails at once (a dead
+// client, a bad path) hears so before the call returns; a callback that
+// calls the client is not re-entered. Every call is recorded in the
+// History. A nil callback is allowed.
+//
+// Paths are checked as PathUtils.validatePath does before anything is sent;
+// where Java throws IllegalArgumentException, the callback hears
+// BadArguments (recorded as never sent). Multi ops go unchecked to the
+// server.
 
-// fillResult copies a reply's result into the op's history record.
-func fillResult(op *Op, r *zab.Reply) {
-	switch rec := r.Record.(type) {
-	case *zab.CreateResponse:
-		op.Created = rec.Path
-	case *zab.Create2Response:
-		op.Created, op.Stat = rec.Path, rec.Stat
-	case *zab.StatResponse:
-		op.Stat = rec.Stat
-	case *zab.GetDataResponse:
-		op.RData, op.Stat = rec.Data, rec.Stat
-	case *zab.GetChildrenResponse:
-		op.Children = rec.Children
-	case *zab.GetChildren2Response:
-		op.Children, op.Stat = rec.Children, rec.Stat
-	case *zab.GetACLResponse:
-		op.ACL, op.Stat = rec.ACL, rec.Stat
-	case *zab.MultiResponse:
-		op.Results = rec.Results
-	}
-}
-
-func (c *Client) start(op Op, rec any, done func(r *zab.Reply)) {
+// newCall records an op at its call and makes its call.
+func (c *Client) newCall(op Op, rec any, hook, cb func(r *zab.Reply)) *call {
 	op.Client = c.cfg.ID
 	op.Session = c.session
-	cl := &call{op: op.Type, record: rec, done: done, hist: c.hist.begin(op)}
-	c.submit(cl)
+	return &call{op: op.Type, record: rec, hook: hook, cb: cb, issued: c.env.Now(), hist: c.hist.begin(op)}
+}
+
+// issue makes a call and submits it, unless path is invalid.
+func (c *Client) issue(op Op, rec any, hook, cb func(r *zab.Reply)) {
+	cl := c.newCall(op, rec, hook, cb)
+	if err := tree.ValidatePath(op.Path, op.Mode.IsSequential()); err != nil && hasPath(op.Type) {
+		c.finish(cl, &zab.Reply{Err: tree.BadArguments}, false)
+	} else {
+		c.submit(cl)
+	}
+	c.settle()
+}
+
+func hasPath(t tree.OpCode) bool {
+	return t != tree.OpMulti && t != tree.OpMultiRead && t != tree.OpCloseSession
 }
 
 func (c *Client) create(typ tree.OpCode, path string, data []byte, acl []tree.ACL, mode tree.CreateMode, ttl int64, cb func(path string, st tree.Stat, err tree.Code)) {
+	data = bytes.Clone(data)
 	req := &tree.CreateRequest{Path: path, Data: data, ACL: acl, Flags: mode, TTL: ttl}
-	c.start(Op{Type: typ, Path: path, Data: data, Mode: mode, ACL: acl}, req, func(r *zab.Reply) {
+	c.issue(Op{Type: typ, Path: path, Data: data, Mode: mode, ACL: acl}, req, nil, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -56,8 +61,8 @@ func (c *Client) create(typ tree.OpCode, path string, data []byte, acl []tree.AC
 	})
 }
 
-// Create is create: it answers with the created path (the sequential name
-// for sequential modes).
+// Create is create: the callback hears the created path (the sequential
+// name for sequential modes).
 func (c *Client) Create(path string, data []byte, acl []tree.ACL, mode tree.CreateMode, cb func(path string, err tree.Code)) {
 	c.create(tree.OpCreate, path, data, acl, mode, 0, func(p string, _ tree.Stat, err tree.Code) {
 		if cb != nil {
@@ -66,7 +71,7 @@ func (c *Client) Create(path string, data []byte, acl []tree.ACL, mode tree.Crea
 	})
 }
 
-// Create2 is create2: the path and the new node's Stat.
+// Create2 is create2: the created path and the new node's Stat.
 func (c *Client) Create2(path string, data []byte, acl []tree.ACL, mode tree.CreateMode, cb func(path string, st tree.Stat, err tree.Code)) {
 	c.create(tree.OpCreate2, path, data, acl, mode, 0, cb)
 }
@@ -76,32 +81,35 @@ func (c *Client) CreateContainer(path string, data []byte, acl []tree.ACL, cb fu
 	c.create(tree.OpCreateContainer, path, data, acl, tree.Container, 0, cb)
 }
 
-// CreateTTL is createTTL; mode must be one of the TTL modes.
+// CreateTTL is createTTL; mode is PersistentWithTTL or
+// PersistentSequentialWithTTL, ttl in ms.
 func (c *Client) CreateTTL(path string, data []byte, acl []tree.ACL, mode tree.CreateMode, ttl int64, cb func(path string, st tree.Stat, err tree.Code)) {
 	c.create(tree.OpCreateTTL, path, data, acl, mode, ttl, cb)
 }
 
 // Delete is delete; version -1 matches any.
 func (c *Client) Delete(path string, version int32, cb func(err tree.Code)) {
-	c.start(Op{Type: tree.OpDelete, Path: path, Version: version}, &tree.DeleteRequest{Path: path, Version: version}, func(r *zab.Reply) {
+	c.issue(Op{Type: tree.OpDelete, Path: path, Version: version}, &tree.DeleteRequest{Path: path, Version: version}, nil, func(r *zab.Reply) {
 		if cb != nil {
 			cb(r.Err)
 		}
 	})
 }
 
-// Exists is exists; a non-nil watch is left whether or not the node
-// exists (an exist watch if it does not).
+// Exists is exists. A non-nil watch is left if the node exists (a data
+// watch) and also if it does not (an exist watch), as
+// ExistsWatchRegistration does.
 func (c *Client) Exists(path string, watch Watcher, cb func(st tree.Stat, err tree.Code)) {
-	c.start(Op{Type: tree.OpExists, Path: path, Watch: watch != nil}, &tree.PathWatchRequest{Path: path, Watch: watch != nil}, func(r *zab.Reply) {
-		if watch != nil {
-			switch r.Err {
-			case tree.OK:
-				c.watches.data[path] = append(c.watches.data[path], watch)
-			case tree.NoNode:
-				c.watches.exist[path] = append(c.watches.exist[path], watch)
-			}
+	hook := func(r *zab.Reply) {
+		switch {
+		case watch == nil:
+		case r.Err == tree.OK:
+			c.watches.add(c.watches.data, path, watch)
+		case r.Err == tree.NoNode:
+			c.watches.add(c.watches.exist, path, watch)
 		}
+	}
+	c.issue(Op{Type: tree.OpExists, Path: path, Watch: watch != nil}, &tree.PathWatchRequest{Path: path, Watch: watch != nil}, hook, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -115,10 +123,12 @@ func (c *Client) Exists(path string, watch Watcher, cb func(st tree.Stat, err tr
 
 // GetData is getData; a watch is left only if the node exists.
 func (c *Client) GetData(path string, watch Watcher, cb func(data []byte, st tree.Stat, err tree.Code)) {
-	c.start(Op{Type: tree.OpGetData, Path: path, Watch: watch != nil}, &tree.PathWatchRequest{Path: path, Watch: watch != nil}, func(r *zab.Reply) {
+	hook := func(r *zab.Reply) {
 		if watch != nil && r.Err == tree.OK {
-			c.watches.data[path] = append(c.watches.data[path], watch)
+			c.watches.add(c.watches.data, path, watch)
 		}
+	}
+	c.issue(Op{Type: tree.OpGetData, Path: path, Watch: watch != nil}, &tree.PathWatchRequest{Path: path, Watch: watch != nil}, hook, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -132,7 +142,12 @@ func (c *Client) GetData(path string, watch Watcher, cb func(data []byte, st tre
 
 // SetData is setData; version -1 matches any.
 func (c *Client) SetData(path string, data []byte, version int32, cb func(st tree.Stat, err tree.Code)) {
-	c.start(Op{Type: tree.OpSetData, Path: path, Data: data, Version: version}, &tree.SetDataRequest{Path: path, Data: data, Version: version}, func(r *zab.Reply) {
+	data = bytes.Clone(data)
+	c.issue(Op{Type: tree.OpSetData, Path: path, Data: data, Version: version}, &tree.SetDataRequest{Path: path, Data: data, Version: version}, nil, statCallback(cb))
+}
+
+func statCallback(cb func(st tree.Stat, err tree.Code)) func(r *zab.Reply) {
+	return func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -141,15 +156,18 @@ func (c *Client) SetData(path string, data []byte, version int32, cb func(st tre
 			return
 		}
 		cb(tree.Stat{}, r.Err)
-	})
+	}
 }
 
-// GetChildren is getChildren2: the children, sorted, and the node's Stat.
+// GetChildren is getChildren2: the children and the node's Stat; a watch
+// is left only if the node exists.
 func (c *Client) GetChildren(path string, watch Watcher, cb func(children []string, st tree.Stat, err tree.Code)) {
-	c.start(Op{Type: tree.OpGetChildren2, Path: path, Watch: watch != nil}, &tree.PathWatchRequest{Path: path, Watch: watch != nil}, func(r *zab.Reply) {
+	hook := func(r *zab.Reply) {
 		if watch != nil && r.Err == tree.OK {
-			c.watches.child[path] = append(c.watches.child[path], watch)
+			c.watches.add(c.watches.child, path, watch)
 		}
+	}
+	c.issue(Op{Type: tree.OpGetChildren2, Path: path, Watch: watch != nil}, &tree.PathWatchRequest{Path: path, Watch: watch != nil}, hook, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -163,7 +181,7 @@ func (c *Client) GetChildren(path string, watch Watcher, cb func(children []stri
 
 // GetACL is getACL.
 func (c *Client) GetACL(path string, cb func(acl []tree.ACL, st tree.Stat, err tree.Code)) {
-	c.start(Op{Type: tree.OpGetACL, Path: path}, &tree.PathRequest{Path: path}, func(r *zab.Reply) {
+	c.issue(Op{Type: tree.OpGetACL, Path: path}, &tree.PathRequest{Path: path}, nil, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -177,66 +195,40 @@ func (c *Client) GetACL(path string, cb func(acl []tree.ACL, st tree.Stat, err t
 
 // SetACL is setACL; version is the expected aversion (-1 any).
 func (c *Client) SetACL(path string, acl []tree.ACL, version int32, cb func(st tree.Stat, err tree.Code)) {
-	c.start(Op{Type: tree.OpSetACL, Path: path, ACL: acl, Version: version}, &tree.SetACLRequest{Path: path, ACL: acl, Version: version}, func(r *zab.Reply) {
-		if cb == nil {
-			return
-		}
-		if rec, ok := r.Record.(*zab.StatResponse); ok {
-			cb(rec.Stat, r.Err)
-			return
-		}
-		cb(tree.Stat{}, r.Err)
-	})
+	c.issue(Op{Type: tree.OpSetACL, Path: path, ACL: acl, Version: version}, &tree.SetACLRequest{Path: path, ACL: acl, Version: version}, nil, statCallback(cb))
 }
 
-// Multi is multi: all of ops or none. err is the first failing op's code,
-// as ZooKeeper.multi throws it; results has one entry per op either way.
+// Multi is multi: all of ops or none. err is the first failed op's code,
+// as ZooKeeper.multi throws it and MultiCallback hears it; results has one
+// entry per op when the server answered.
 func (c *Client) Multi(ops []tree.Op, cb func(results []tree.OpResult, err tree.Code)) {
-	c.start(Op{Type: tree.OpMulti, Ops: ops}, &tree.MultiRequest{Ops: ops}, func(r *zab.Reply) {
-		if cb == nil {
-			return
-		}
-		rec, ok := r.Record.(*zab.MultiResponse)
-		if !ok {
-			cb(nil, r.Err)
-			return
-		}
-		cb(rec.Results, multiErr(rec.Results, r.Err))
-	})
+	c.multi(tree.OpMulti, ops, cb)
 }
 
-// multiErr is the code ZooKeeper.multi throws: the first op that failed.
-func multiErr(results []tree.OpResult, header tree.Code) tree.Code {
-	if header != tree.OK {
-		return header
-	}
-	for _, res := range results {
-		if res.Type == tree.OpError && res.Err != tree.OK {
-			return res.Err
-		}
-	}
-	return tree.OK
-}
-
-// MultiRead is multiRead: getData and getChildren ops answered each on its
-// own.
+// MultiRead is multiRead: getData and getChildren ops, each answered on
+// its own; err is the first failed op's code.
 func (c *Client) MultiRead(ops []tree.Op, cb func(results []tree.OpResult, err tree.Code)) {
-	c.start(Op{Type: tree.OpMultiRead, Ops: ops}, &tree.MultiRequest{Ops: ops}, func(r *zab.Reply) {
+	c.multi(tree.OpMultiRead, ops, cb)
+}
+
+func (c *Client) multi(typ tree.OpCode, ops []tree.Op, cb func(results []tree.OpResult, err tree.Code)) {
+	ops = append([]tree.Op(nil), ops...)
+	c.issue(Op{Type: typ, Ops: ops}, &tree.MultiRequest{Ops: ops}, nil, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
 		if rec, ok := r.Record.(*zab.MultiResponse); ok {
-			cb(rec.Results, r.Err)
+			cb(rec.Results, multiErr(rec.Results, r.Err))
 			return
 		}
 		cb(nil, r.Err)
 	})
 }
 
-// Sync is sync: once it answers, a read on this connection sees at least
+// Sync is sync: once it answers, reads on this connection see at least
 // what the leader had committed when the sync reached it.
 func (c *Client) Sync(path string, cb func(path string, err tree.Code)) {
-	c.start(Op{Type: tree.OpSync, Path: path}, &tree.PathRequest{Path: path}, func(r *zab.Reply) {
+	c.issue(Op{Type: tree.OpSync, Path: path}, &tree.PathRequest{Path: path}, nil, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -249,69 +241,65 @@ func (c *Client) Sync(path string, cb func(path string, err tree.Code)) {
 }
 
 // AddWatch is addWatch: a persistent (or persistent-recursive) watch,
-// which stays after it fires.
+// which stays after it fires, until removed with RemoveWatches(Any).
 func (c *Client) AddWatch(path string, mode tree.AddWatchMode, watch Watcher, cb func(err tree.Code)) {
-	c.start(Op{Type: tree.OpAddWatch, Path: path, Watch: true}, &tree.AddWatchRequest{Path: path, Mode: mode}, func(r *zab.Reply) {
-		if r.Err == tree.OK && watch != nil {
-			if mode == tree.AddWatchPersistentRecursive {
-				c.watches.recursive[path] = append(c.watches.recursive[path], watch)
-			} else {
-				c.watches.persistent[path] = append(c.watches.persistent[path], watch)
-			}
+	hook := func(r *zab.Reply) {
+		if watch == nil || (r.Err != tree.OK && r.Err != tree.NoNode) {
+			return
 		}
+		if mode == tree.AddWatchPersistentRecursive {
+			c.watches.add(c.watches.recursive, path, watch)
+		} else {
+			c.watches.add(c.watches.persistent, path, watch)
+		}
+	}
+	c.issue(Op{Type: tree.OpAddWatch, Path: path, Watch: true}, &tree.AddWatchRequest{Path: path, Mode: mode}, hook, codeCallback(cb))
+}
+
+func codeCallback(cb func(err tree.Code)) func(r *zab.Reply) {
+	return func(r *zab.Reply) {
 		if cb != nil {
 			cb(r.Err)
 		}
-	})
+	}
 }
 
-// RemoveWatches is removeWatches: the watches of typ on path go, and each
-// removed watcher hears DataWatchRemoved or ChildWatchRemoved. With local,
-// only the client's record is cleared (the server is not asked), as when
-// the server cannot be reached. A path with no such watch fails at once
-// with NoWatcher, as ZooKeeper's client checks before sending.
+// RemoveWatches is removeAllWatches: the server is asked to drop the
+// session's watches of typ on path; when it answers OK (or whatever it
+// answers, with local) the client drops its own and each removed watcher
+// hears DataWatchRemoved, ChildWatchRemoved or PersistentWatchRemoved. A
+// path with no such watch at the client fails with NoWatcher
+// (ZKWatchManager.removeWatcher, run when the answer comes).
 func (c *Client) RemoveWatches(path string, typ tree.WatcherType, local bool, cb func(err tree.Code)) {
-	op := Op{Type: tree.OpRemoveWatches, Path: path}
-	if !c.watches.has(path, typ) {
-		idx := c.hist.begin(Op{Type: op.Type, Path: path, Client: c.cfg.ID, Session: c.session})
-		c.finish(&call{hist: idx}, &zab.Reply{Err: tree.NoWatcher}, OK)
-		if cb != nil {
-			cb(tree.NoWatcher)
+	hook := func(r *zab.Reply) {
+		if !c.watches.contains(path, typ) {
+			r.Err = tree.NoWatcher
+			return
 		}
-		return
+		if !local && r.Err != tree.OK {
+			return
+		}
+		state := tree.StateSyncConnected
+		if r.Err == tree.SessionExpired || r.Err == tree.ConnectionLoss {
+			state = tree.StateDisconnected
+		}
+		groups := c.watches.remove(path, typ)
+		if len(groups) == 0 {
+			r.Err = tree.NoWatcher
+			return
+		}
+		for _, g := range groups {
+			c.queueEvent(zab.WatcherEvent{Type: g.typ, State: state, Path: path}, g.ws)
+		}
+		r.Err = tree.OK
 	}
-	removed := func() {
-		data, child := c.watches.remove(path, typ)
-		for _, w := range data {
-			w(zab.WatcherEvent{Type: tree.EventDataWatchRemoved, State: tree.StateSyncConnected, Path: path})
-		}
-		for _, w := range child {
-			w(zab.WatcherEvent{Type: tree.EventChildWatchRemoved, State: tree.StateSyncConnected, Path: path})
-		}
-	}
-	if local {
-		idx := c.hist.begin(Op{Type: op.Type, Path: path, Client: c.cfg.ID, Session: c.session})
-		c.finish(&call{hist: idx}, &zab.Reply{}, OK)
-		removed()
-		if cb != nil {
-			cb(tree.OK)
-		}
-		return
-	}
-	c.start(op, &tree.RemoveWatchesRequest{Path: path, Type: typ}, func(r *zab.Reply) {
-		if r.Err == tree.OK {
-			removed()
-		}
-		if cb != nil {
-			cb(r.Err)
-		}
-	})
+	c.issue(Op{Type: tree.OpRemoveWatches, Path: path}, &tree.RemoveWatchesRequest{Path: path, Type: typ}, hook, codeCallback(cb))
 }
 
-// GetEphemerals is getEphemerals: the session's ephemeral nodes under
-// prefix.
+// GetEphemerals is getEphemerals: the session's ephemeral nodes whose
+// paths start with prefix.
 func (c *Client) GetEphemerals(prefix string, cb func(paths []string, err tree.Code)) {
-	c.start(Op{Type: tree.OpGetEphemerals, Path: prefix}, &tree.PathRequest{Path: prefix}, func(r *zab.Reply) {
+	c.issue(Op{Type: tree.OpGetEphemerals, Path: prefix}, &tree.PathRequest{Path: prefix}, nil, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -326,7 +314,7 @@ func (c *Client) GetEphemerals(prefix string, cb func(paths []string, err tree.C
 // GetAllChildrenNumber is getAllChildrenNumber: how many nodes lie below
 // path.
 func (c *Client) GetAllChildrenNumber(path string, cb func(n int32, err tree.Code)) {
-	c.start(Op{Type: tree.OpGetAllChildrenNumber, Path: path}, &tree.PathRequest{Path: path}, func(r *zab.Reply) {
+	c.issue(Op{Type: tree.OpGetAllChildrenNumber, Path: path}, &tree.PathRequest{Path: path}, nil, func(r *zab.Reply) {
 		if cb == nil {
 			return
 		}
@@ -338,19 +326,20 @@ func (c *Client) GetAllChildrenNumber(path string, cb func(n int32, err tree.Cod
 	})
 }
 
-// AddAuth is addAuthInfo: the credentials are sent now (if connected) and
-// again on every reconnect. cb hears the server's first answer; a failure
-// ends the session (AUTH_FAILED).
+// AddAuth is addAuthInfo: the credential is sent now if connected, and
+// first thing on every later connection. cb hears the server's first
+// answer (Java has no callback); AuthFailed ends the session. It is not an
+// op of the History.
 func (c *Client) AddAuth(scheme string, auth []byte, cb func(err tree.Code)) {
-	if !c.alive() {
-		if cb != nil {
-			cb(tree.SessionExpired)
-		}
-		return
-	}
-	a := &authInfo{scheme: scheme, auth: append([]byte(nil), auth...), cb: cb}
-	c.auth = append(c.auth, a)
-	if c.state == Connected {
+	a := &authInfo{scheme: scheme, auth: bytes.Clone(auth), cb: cb}
+	switch {
+	case !c.alive():
+		c.answerAuth(a, finalCode(c.state))
+	case c.state == Connected:
+		c.auth = append(c.auth, a)
 		c.sendAuth(a)
+	default:
+		c.auth = append(c.auth, a)
 	}
+	c.settle()
 }

@@ -6,50 +6,57 @@ import (
 	"github.com/zabsim/zabsim/tree"
 )
 
-// The Kazoo-like convenience layer: composed of the operations above, so
-// each step is in the History like any other op.
+// Convenience helpers in the manner of Curator's ZKPaths and Kazoo. They
+// are made of the operations above, so each step is an op of the History
+// like any other.
+
+// deleteRetriesMax bounds how often DeleteRecursive starts over on a node
+// that keeps gaining children.
+const deleteRetriesMax = 16
 
 // EnsurePath creates path and every missing ancestor as persistent nodes
-// open to anyone; nodes that already exist are fine.
+// open to anyone (ZKPaths.mkdirs); nodes that exist already are fine.
 func (c *Client) EnsurePath(path string, cb func(err tree.Code)) {
-	if path == "/" || path == "" {
-		if cb != nil {
-			cb(tree.OK)
-		}
-		return
-	}
-	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	var step func(i int)
-	step = func(i int) {
-		if i == len(parts) {
-			if cb != nil {
-				cb(tree.OK)
-			}
-			return
-		}
-		p := "/" + strings.Join(parts[:i+1], "/")
-		c.Create(p, nil, tree.OpenACLUnsafe, tree.Persistent, func(_ string, err tree.Code) {
-			if err != tree.OK && err != tree.NodeExists {
-				if cb != nil {
-					cb(err)
-				}
-				return
-			}
-			step(i + 1)
-		})
-	}
-	step(0)
-}
-
-// DeleteRecursive deletes path and everything under it, children first. A
-// node that vanishes meanwhile is fine; one that gains a child is tried
-// again.
-func (c *Client) DeleteRecursive(path string, cb func(err tree.Code)) {
 	done := func(err tree.Code) {
 		if cb != nil {
 			cb(err)
 		}
 	}
+	if path == "/" {
+		c.queue(func() { done(tree.OK) })
+		c.settle()
+		return
+	}
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	var step func(i int)
+	step = func(i int) {
+		p := "/" + strings.Join(parts[:i+1], "/")
+		c.Create(p, nil, tree.OpenACLUnsafe, tree.Persistent, func(_ string, err tree.Code) {
+			switch {
+			case err != tree.OK && err != tree.NodeExists:
+				done(err)
+			case i+1 == len(parts):
+				done(tree.OK)
+			default:
+				step(i + 1)
+			}
+		})
+	}
+	step(0)
+}
+
+// DeleteRecursive deletes path and everything under it, children first
+// (ZKUtil.deleteRecursive, asynchronously). A node that vanishes meanwhile
+// is fine; one that gains a child is tried again, a few times.
+func (c *Client) DeleteRecursive(path string, cb func(err tree.Code)) {
+	c.deleteRecursive(path, 0, func(err tree.Code) {
+		if cb != nil {
+			cb(err)
+		}
+	})
+}
+
+func (c *Client) deleteRecursive(path string, attempt int, done func(err tree.Code)) {
 	c.GetChildren(path, nil, func(children []string, _ tree.Stat, err tree.Code) {
 		switch err {
 		case tree.NoNode:
@@ -62,25 +69,25 @@ func (c *Client) DeleteRecursive(path string, cb func(err tree.Code)) {
 		}
 		var next func(i int)
 		next = func(i int) {
-			if i == len(children) {
-				c.Delete(path, -1, func(err tree.Code) {
-					switch err {
-					case tree.OK, tree.NoNode:
-						done(tree.OK)
-					case tree.NotEmpty:
-						c.DeleteRecursive(path, cb)
-					default:
+			if i < len(children) {
+				c.deleteRecursive(tree.JoinPath(path, children[i]), 0, func(err tree.Code) {
+					if err != tree.OK {
 						done(err)
+						return
 					}
+					next(i + 1)
 				})
 				return
 			}
-			c.DeleteRecursive(tree.JoinPath(path, children[i]), func(err tree.Code) {
-				if err != tree.OK {
+			c.Delete(path, -1, func(err tree.Code) {
+				switch {
+				case err == tree.OK || err == tree.NoNode:
+					done(tree.OK)
+				case err == tree.NotEmpty && attempt < deleteRetriesMax:
+					c.deleteRecursive(path, attempt+1, done)
+				default:
 					done(err)
-					return
 				}
-				next(i + 1)
 			})
 		}
 		next(0)

@@ -8,9 +8,11 @@ import (
 // Disk is a node's storage: named files whose writes sit in a buffer until
 // an fsync makes them durable. A crash puts every file back to what its
 // last completed fsync made durable (a file never synced vanishes), and may
-// leave a torn tail: a strict prefix of the bytes appended since. Remove
-// and Rename are durable at once (as if the directory were synced with
-// them): the usual write-temp, fsync, rename dance is atomic here.
+// leave a torn tail: a strict prefix of the bytes appended since. Remove,
+// Rename and Truncate are durable at once, as metadata changes are on a
+// journaling file system whose journal the next fsync of any file commits
+// in order: the usual write-temp, fsync, rename dance is atomic here, and a
+// log cut back (ZooKeeper's TRUNC) never grows its old tail again.
 type Disk struct {
 	files     map[string]*file
 	lastFsync Time
@@ -26,6 +28,7 @@ type file struct {
 	size    int64
 	synced  snap // the durable content
 	durable bool // false: the file would vanish in a crash
+	pending []*fsyncOp
 }
 
 // snap is a file's content at one moment, without copying it: the chunk
@@ -57,6 +60,18 @@ func (s snap) size() int64 {
 		}
 	}
 	return n
+}
+
+// clip is the content cut to at most size bytes.
+func (s snap) clip(size int64) snap {
+	if s.size() <= size {
+		return s
+	}
+	b := s.bytes()[:size]
+	if len(b) == 0 {
+		return snap{}
+	}
+	return snap{chunks: []chunk{b}, lastLen: len(b)}
 }
 
 type chunk []byte
@@ -133,6 +148,12 @@ func (d *Disk) Truncate(name string, size int64) error {
 		return fmt.Errorf("truncate %s to %d: the file has %d bytes", name, size, f.size)
 	}
 	f.set(f.bytes()[:size])
+	// The cut is durable, and fsyncs still in flight cannot bring the
+	// tail back when they complete.
+	f.synced = f.synced.clip(size)
+	for _, op := range f.pending {
+		op.snap = op.snap.clip(size)
+	}
 	return nil
 }
 
@@ -195,15 +216,24 @@ func (d *Disk) startFsync(name string) *fsyncOp {
 	if f == nil {
 		return &fsyncOp{}
 	}
-	return &fsyncOp{f: f, snap: f.snapshot()}
+	op := &fsyncOp{f: f, snap: f.snapshot()}
+	f.pending = append(f.pending, op)
+	return op
 }
 
 func (d *Disk) finishFsync(op *fsyncOp) {
-	if op.f == nil {
+	f := op.f
+	if f == nil {
 		return
 	}
-	op.f.synced = op.snap
-	op.f.durable = true
+	for i, p := range f.pending {
+		if p == op {
+			f.pending = append(f.pending[:i], f.pending[i+1:]...)
+			break
+		}
+	}
+	f.synced = op.snap
+	f.durable = true
 }
 
 // Crash reverts every file to its durable content; with torn, a file whose
@@ -229,6 +259,7 @@ func (d *Disk) crash(torn bool, r *Rand) {
 		}
 		f.set(keep)
 		f.synced = f.snapshot()
+		f.pending = nil
 	}
 }
 

@@ -146,23 +146,32 @@ func checkDigests(recs []cluster.Record, v *Verdict) {
 }
 
 // checkDurability: a leader establishes an epoch only with every txn
-// committed before it in its history, and a replica never truncates a
-// committed txn away.
+// committed before it in its history, and a replica never truncates away
+// a txn committed in an epoch older than the newest established one. A
+// leader re-syncing a learner within its own epoch may truncate the
+// learner's copies of proposals it is about to send again (LearnerHandler
+// truncates to its maxCommittedLog while proposals are outstanding), so
+// those are not losses.
 func checkDurability(recs []cluster.Record, v *Verdict) {
-	maxCommitted := zab.Zxid(0)
+	var committed []zab.Zxid // committed zxids, ascending
+	established := zab.Epoch(0)
 	for i, r := range recs {
 		switch r.Obs.Kind {
 		case zab.ObsDeliver, zab.ObsCommitted:
-			if z := r.Obs.Entry.Zxid(); z > maxCommitted {
-				maxCommitted = z
+			z := r.Obs.Entry.Zxid()
+			if n := len(committed); n == 0 || z > committed[n-1] {
+				committed = append(committed, z)
 			}
 		case zab.ObsEstablished:
-			if r.Obs.Zxid < maxCommitted {
-				v.add(ErrDurability, where(r, i), "zk%d established epoch %d with history up to %s, but %s was committed before", r.Server, r.Obs.Epoch, r.Obs.Zxid, maxCommitted)
+			if n := len(committed); n > 0 && r.Obs.Zxid < committed[n-1] {
+				v.add(ErrDurability, where(r, i), "zk%d established epoch %d with history up to %s, but %s was committed before", r.Server, r.Obs.Epoch, r.Obs.Zxid, committed[n-1])
 			}
+			established = max(established, r.Obs.Epoch)
 		case zab.ObsTruncate:
-			if r.Obs.Zxid < maxCommitted {
-				v.add(ErrDurability, where(r, i), "zk%d truncated to %s, below committed %s", r.Server, r.Obs.Zxid, maxCommitted)
+			// The first committed txn past the truncation point.
+			k := sort.Search(len(committed), func(k int) bool { return committed[k] > r.Obs.Zxid })
+			if k < len(committed) && committed[k].Epoch() < established {
+				v.add(ErrDurability, where(r, i), "zk%d truncated to %s, dropping %s committed in epoch %d, older than established epoch %d", r.Server, r.Obs.Zxid, committed[k], committed[k].Epoch(), established)
 			}
 		}
 	}

@@ -76,7 +76,8 @@ func TestCheckZabCatchesEachViolation(t *testing.T) {
 			r[len(r)-1].Obs.Digest = 666
 			return r
 		}, ErrReplicaDigest},
-		{"a committed txn truncated away", func(r []cluster.Record) []cluster.Record {
+		{"a committed txn truncated away by a later epoch", func(r []cluster.Record) []cluster.Record {
+			r = append(r, cluster.Record{Server: 2, Obs: zab.Observation{Kind: zab.ObsEstablished, Epoch: 2, Zxid: z2}})
 			return append(r, cluster.Record{Server: 3, Obs: zab.Observation{Kind: zab.ObsTruncate, Zxid: z1, Digest: 11}})
 		}, ErrDurability},
 		{"a new leader without the committed history", func(r []cluster.Record) []cluster.Record {
@@ -92,6 +93,14 @@ func TestCheckZabCatchesEachViolation(t *testing.T) {
 			assert.True(t, v.Has(tt.want), "want %v, got:\n%s", tt.want, v)
 		})
 	}
+}
+
+// A leader that re-syncs a learner inside its own epoch truncates the
+// learner's copies of proposals it sends again: not a loss.
+func TestCheckZabAllowsAResyncWithinTheEpoch(t *testing.T) {
+	r := append(goodRecords(), cluster.Record{Server: 3, Obs: zab.Observation{Kind: zab.ObsTruncate, Zxid: zab.MakeZxid(1, 1), Digest: 11}})
+	v := CheckZab(r)
+	assert.False(t, v.Has(ErrDurability), v.String())
 }
 
 func TestCheckZabPassesRealRuns(t *testing.T) {

@@ -1,6 +1,7 @@
 package zab
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -33,7 +34,11 @@ type database struct {
 	// initialSnap names the snapshot recover wrote for an empty database,
 	// which the server must fsync.
 	initialSnap string
-	scratch     []byte
+	// snapZxid is the zxid of the snapshot recovery loaded.
+	snapZxid Zxid
+	// staleLogs are log files older than a SNAP's snapshot.
+	staleLogs []string
+	scratch   []byte
 }
 
 func newDatabase(disk Disk, cfg *Config) *database {
@@ -61,6 +66,7 @@ func (db *database) recover() error {
 	if err != nil {
 		return err
 	}
+	db.snapZxid = max(snapZxid, 0)
 	if err := db.readLog(); err != nil {
 		return err
 	}
@@ -254,8 +260,17 @@ func (db *database) truncate(z Zxid) error {
 		return err
 	}
 	db.replayAfter(db.lastProcessed(), z)
+	if db.lastProcessed() < z {
+		return fmt.Errorf("%w: the disk reaches only %s", errTruncateShort, db.lastProcessed())
+	}
 	return nil
 }
+
+// errTruncateShort: after a truncation the snapshot and log left no longer
+// reach the zxid (the snapshot that held it went, and the log older than
+// it went with an earlier SNAP: ZOOKEEPER-1549's shape). The learner
+// re-syncs from what it has.
+var errTruncateShort = errors.New("truncated below the zxid")
 
 // restoreSnapshot replaces the tree with a leader's snapshot (SNAP). Logged
 // txns past it belong to a history the leader does not have; drop them.
@@ -283,8 +298,29 @@ func (db *database) restoreSnapshot(b []byte) error {
 		}
 		db.log = db.log[:i]
 	}
+	// What is left is older than the snapshot and may be of another
+	// history: DIFFs must not be served from it. Its files go once the
+	// snapshot is durable (dropStaleLogs).
+	db.staleLogs = db.staleLogs[:0]
+	for _, p := range db.log {
+		if n := len(db.staleLogs); n == 0 || db.staleLogs[n-1] != p.file {
+			db.staleLogs = append(db.staleLogs, p.file)
+		}
+	}
+	db.log = db.log[:0]
 	db.logFile = ""
 	return nil
+}
+
+// dropStaleLogs removes the log files a SNAP made obsolete, once its
+// snapshot is durable. NB: ZooKeeper keeps them, and a leader's
+// getProposalsFromTxnLog can then read txns of a discarded history into a
+// DIFF after a restart; we do not model that exposure.
+func (db *database) dropStaleLogs() {
+	for _, name := range db.staleLogs {
+		db.disk.Remove(name)
+	}
+	db.staleLogs = nil
 }
 
 // snapshotBytes encodes the tree and sessions (what SNAP carries).

@@ -1,6 +1,9 @@
 package zab
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // The learner: a follower or observer connects to its leader, registers
 // (Learner.registerWithLeader), syncs (Learner.syncWithLeader) and then
@@ -35,6 +38,11 @@ type learnerState struct {
 	// NEWLEADER (writeToTxnLog).
 	snapshotNeeded bool
 	writeToTxnLog  bool
+	// snapUnsaved: the tree came from the leader's SNAP and is not yet
+	// durable as a snapshot. Leaving the role then reloads the database
+	// from disk, as ZooKeeper's full shutdown of an unfinished SNAP sync
+	// does: the in-memory tree is nobody's durable history.
+	snapUnsaved    bool
 	notLogged      []*LogEntry
 	committedZxids []Zxid
 
@@ -217,9 +225,16 @@ func (s *Server) learnerFirstSync(p *Packet) {
 			return
 		}
 		ls.snapshotNeeded = true
+		ls.snapUnsaved = true
+		// The leader reported these commits; this process need not.
+		s.reported = max(s.reported, s.db.lastProcessed())
 		s.env.Observe(Observation{Kind: ObsSnapSync, Zxid: s.db.lastProcessed(), Digest: s.db.tree.Digest()})
 	case PacketTrunc:
-		if err := s.db.truncate(p.Zxid); err != nil {
+		if err := s.db.truncate(p.Zxid); errors.Is(err, errTruncateShort) {
+			s.env.Observe(Observation{Kind: ObsRecover, Zxid: s.db.lastProcessed(), Digest: s.db.tree.Digest()})
+			s.learnerShutdown(fmt.Sprintf("truncate to %s: %v", p.Zxid, err))
+			return
+		} else if err != nil {
 			s.fatal(fmt.Sprintf("truncate to %s: %v", p.Zxid, err))
 			return
 		}
@@ -280,7 +295,13 @@ func (s *Server) learnerNewLeader(p *Packet) {
 		if ls.snapshotNeeded {
 			name := s.db.takeSnapshot(s.db.lastProcessed())
 			ls.writeToTxnLog = true
-			s.afterSync(name, ackNewLeader)
+			s.afterSync(name, func() {
+				if ls.snapUnsaved {
+					ls.snapUnsaved = false
+					s.db.dropStaleLogs()
+				}
+				ackNewLeader()
+			})
 			return
 		}
 		ls.writeToTxnLog = true
@@ -400,8 +421,12 @@ func (s *Server) learnerShutdown(why string) {
 	if s.learner.conn != 0 {
 		s.env.Close(s.learner.conn)
 	}
+	unsaved := s.learner.snapUnsaved
 	s.learner = nil
 	s.stopServing()
+	if unsaved && !s.reload() {
+		return
+	}
 	s.becomeLooking()
 }
 

@@ -110,3 +110,38 @@ func TestRecoverSkipsACorruptSnapshotForAnOlderOne(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, z(3), db.lastProcessed(), "the older snapshot plus the whole log")
 }
+
+// A SNAP replaces the history: the log older than it may be of a discarded
+// history (here epoch 1's txns 3 and 4 that the new leader never had), so
+// no DIFF may be served from it, and once the snapshot is durable its
+// files go, lest a restart index them again.
+func TestSnapSyncRetiresTheOlderLog(t *testing.T) {
+	z := func(e, c uint32) Zxid { return MakeZxid(Epoch(e), c) }
+	d := logOf([]Zxid{z(1, 1), z(1, 2), z(1, 3), z(1, 4)}, nil)
+	db, err := recoverFrom(d)
+	require.NoError(t, err)
+
+	// The leader's history: epoch 1's first two txns, then epoch 2's.
+	leader := newDatabase(&memDisk{}, &Config{})
+	leader.takeSnapshot(0)
+	for _, x := range []Zxid{z(1, 1), z(1, 2), z(2, 1)} {
+		e := &LogEntry{Hdr: tree.TxnHeader{SessionID: int64(x), Zxid: int64(x), Type: tree.OpCreateSession}, Txn: tree.CreateSessionTxn{Timeout: 4000}}
+		leader.appendTxn(e)
+		leader.apply(e)
+	}
+	require.NoError(t, db.restoreSnapshot(leader.snapshotBytes()))
+	assert.Equal(t, z(2, 1), db.lastProcessed())
+	_, ok := db.logFrom(z(1, 2))
+	assert.False(t, ok, "no DIFF from a log that is not this history")
+
+	name := db.takeSnapshot(db.lastProcessed())
+	db.dropStaleLogs()
+	assert.Empty(t, filesWithPrefix(d, "log"))
+	assert.True(t, d.Exists(name))
+
+	again, err := recoverFrom(d)
+	require.NoError(t, err)
+	assert.Equal(t, z(2, 1), again.lastProcessed())
+	assert.Equal(t, z(2, 1), again.snapZxid)
+	assert.Empty(t, again.log, "nothing of epoch 1's discarded txns comes back")
+}

@@ -170,8 +170,26 @@ func (s *Server) start() {
 		return
 	}
 	s.db.snapEvery = s.randomSnapCount()
+	// What a snapshot holds was committed before it was taken; what the
+	// log holds past it this process reports as it learns it committed.
+	s.reported = s.db.snapZxid
 	s.env.Observe(Observation{Kind: ObsRecover, Zxid: s.db.lastProcessed(), Digest: s.db.tree.Digest()})
 	s.becomeLooking()
+}
+
+// reload drops the in-memory database and recovers it from disk again
+// (ZKDatabase.clear, then loadDataBase at the next election). It reports
+// false if the disk cannot be read, the server having stopped.
+func (s *Server) reload() bool {
+	db := newDatabase(s.env.Disk(), &s.cfg)
+	if err := db.recover(); err != nil {
+		s.fatal(err.Error())
+		return false
+	}
+	db.snapEvery = s.db.snapEvery
+	s.db = db
+	s.env.Observe(Observation{Kind: ObsRecover, Zxid: s.db.lastProcessed(), Digest: s.db.tree.Digest()})
+	return true
 }
 
 // lastLoggedZxid is the zxid of the last transaction in the log, which a

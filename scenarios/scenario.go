@@ -41,6 +41,9 @@ type Scenario struct {
 	Violation sim.Violation
 	// MustFail marks a scenario whose runs are expected to be caught.
 	MustFail bool
+	// StrictSync makes a stale read after sync a violation (see
+	// checker.ErrSyncRead); otherwise it is reported as allowed.
+	StrictSync bool
 }
 
 // Shape is the shape faults are drawn for.
@@ -134,6 +137,7 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	recs := c.Records()
 	res.Verdict.Merge(checker.CheckZab(recs))
 	res.Verdict.Merge(checker.LinearizableWrites(c.History(), recs, time.Minute))
+	res.Verdict.Merge(checker.Reads(c.History(), recs, checker.ReadOptions{StrictSync: s.StrictSync}))
 	res.Verdict.Merge(checker.Liveness(c.History(), int64(p.HealAt), int64(s.Heal/2), int64(p.End)))
 	return res, nil
 }

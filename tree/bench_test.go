@@ -71,6 +71,32 @@ func BenchmarkApplyCreate(b *testing.B) {
 	reportRate(b, "txns/s")
 }
 
+// BenchmarkApplyDelete deletes the nodes of a 64k-node tree, replaced by a
+// fresh one, untimed, once all are gone.
+func BenchmarkApplyDelete(b *testing.B) {
+	const pool = 1 << 16
+	txns := make([]DeleteTxn, pool)
+	for i := range txns {
+		txns[i] = DeleteTxn{Path: benchPath(i)}
+	}
+	tr, zxid := benchTree(b, pool)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%pool == 0 && i > 0 {
+			b.StopTimer()
+			tr, zxid = benchTree(b, pool)
+			b.StartTimer()
+		}
+		zxid++
+		if res := tr.Apply(TxnHeader{Zxid: zxid, Time: zxid, Type: OpDelete}, txns[i%pool]); res.Err != OK {
+			b.Fatal(res.Err)
+		}
+	}
+	b.StopTimer()
+	reportRate(b, "txns/s")
+}
+
 func BenchmarkApplySetData(b *testing.B) {
 	const nodes = 1024
 	tr, zxid := benchTree(b, nodes)

@@ -139,6 +139,7 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	res.Verdict.Merge(checker.LinearizableWrites(c.History(), recs, time.Minute))
 	res.Verdict.Merge(checker.Reads(c.History(), recs, checker.ReadOptions{StrictSync: s.StrictSync}))
 	res.Verdict.Merge(checker.Liveness(c.History(), int64(p.HealAt), int64(s.Heal/2), int64(p.End)))
+	res.Verdict.Merge(checker.LeaderElected(recs, s.Voters, int64(p.HealAt), int64(s.Heal/2)))
 	return res, nil
 }
 

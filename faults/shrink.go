@@ -9,23 +9,42 @@ import "time"
 // the failure persists; it is called many times, so it should be the run
 // itself, deterministic. The plan given must fail.
 func Shrink(p Plan, fails func(Plan) bool) Plan {
+	tried := map[string]bool{} // plans already run, by their JSON
+	try := func(c Plan) bool {
+		key := string(c.MarshalIndent())
+		if r, ok := tried[key]; ok {
+			return r
+		}
+		r := fails(c)
+		tried[key] = r
+		return r
+	}
 	best := p.Sorted().Clone()
+	tried[string(best.MarshalIndent())] = true
 	for changed := true; changed; {
 		changed = false
-		// Drop actions, latest first: later faults more often depend on
-		// earlier ones than the reverse.
-		for i := len(best.Actions) - 1; i >= 0; i-- {
-			cand := best.Clone()
-			cand.Actions = append(cand.Actions[:i], cand.Actions[i+1:]...)
-			if fails(cand) {
-				best, changed = cand, true
+		// Drop runs of actions, halving the run length (delta debugging's
+		// ddmin): a failure that needs two actions out of twenty costs a
+		// few dozen runs, not hundreds. Latest first: later faults more
+		// often depend on earlier ones than the reverse.
+		for size := len(best.Actions) / 2; size >= 1; size /= 2 {
+			for end := len(best.Actions); end > 0; {
+				start := max(end-size, 0)
+				cand := best.Clone()
+				cand.Actions = append(cand.Actions[:start], cand.Actions[end:]...)
+				if len(cand.Actions) < len(best.Actions) && try(cand) {
+					best, changed = cand, true
+					end = min(start, len(best.Actions))
+					continue
+				}
+				end = start
 			}
 		}
 		for i := range best.Actions {
 			for _, simpler := range simplify(best.Actions[i]) {
 				cand := best.Clone()
 				cand.Actions[i] = simpler
-				if fails(cand) {
+				if try(cand) {
 					best, changed = cand, true
 					break
 				}

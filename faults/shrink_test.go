@@ -2,6 +2,7 @@ package faults_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -60,6 +61,43 @@ func TestShrinkKeepsOnlyWhatTheFailureNeeds(t *testing.T) {
 		HealAt: d("10s"), End: d("20s"),
 	}, got, "got:\n%s", got)
 	assert.Less(t, runs, 200)
+}
+
+// Twenty actions, of which the failure needs two far apart: delta
+// debugging finds them in well under a hundred runs.
+func TestShrinkTwentyActionsInFewRuns(t *testing.T) {
+	var p faults.Plan
+	for i := 0; i < 20; i++ {
+		at := faults.Duration(time.Duration(i+1) * time.Second)
+		switch i % 4 {
+		case 0:
+			p.Actions = append(p.Actions, faults.Action{At: at, Kind: faults.Pause, Server: 1 + i%3})
+		case 1:
+			p.Actions = append(p.Actions, faults.Action{At: at, Kind: faults.ClockJump, Server: 1 + i%3, Jump: d("2s")})
+		case 2:
+			p.Actions = append(p.Actions, faults.Action{At: at, Kind: faults.Crash, Server: 1 + i%3})
+		case 3:
+			p.Actions = append(p.Actions, faults.Action{At: at, Kind: faults.LatencySpike, Latency: d("100ms"), For: d("1s")})
+		}
+	}
+	p.HealAt, p.End = d("25s"), d("40s")
+	needs := func(q faults.Plan, at faults.Duration) bool {
+		for _, a := range q.Actions {
+			if a.At == at {
+				return true
+			}
+		}
+		return false
+	}
+	runs := 0
+	fails := func(q faults.Plan) bool {
+		runs++
+		return needs(q, d("3s")) && needs(q, d("18s"))
+	}
+	got := faults.Shrink(p, fails)
+	require.Len(t, got.Actions, 2, "got:\n%s", got)
+	assert.LessOrEqual(t, runs, 100)
+	t.Logf("%d runs to shrink 20 actions to 2", runs)
 }
 
 // A real failure: "no leader at 15s" needs two of three voters down; the

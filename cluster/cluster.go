@@ -215,8 +215,14 @@ const recordChunk = 8192
 
 func (c *Cluster) addRecord(r Record) {
 	n := len(c.records)
-	if n == 0 || len(c.records[n-1]) == recordChunk {
-		c.records = append(c.records, make([]Record, 0, recordChunk))
+	if n == 0 || len(c.records[n-1]) == cap(c.records[n-1]) {
+		// Chunks double up to recordChunk: a short run does not pay for
+		// a long one's buffer.
+		size := 256
+		if n > 0 {
+			size = min(2*cap(c.records[n-1]), recordChunk)
+		}
+		c.records = append(c.records, make([]Record, 0, size))
 		n++
 	}
 	c.records[n-1] = append(c.records[n-1], r)

@@ -76,7 +76,10 @@ func (s snap) clip(size int64) snap {
 
 type chunk []byte
 
-const chunkSize = 64 << 10
+const (
+	minChunk  = 256
+	chunkSize = 64 << 10
+)
 
 // fsyncOp is an fsync in flight: what the file held at the call.
 type fsyncOp struct {
@@ -99,7 +102,14 @@ func (f *file) append(b []byte) {
 	for len(b) > 0 {
 		n := len(f.data)
 		if n == 0 || len(f.data[n-1]) == cap(f.data[n-1]) {
-			f.data = append(f.data, make(chunk, 0, max(chunkSize, len(b))))
+			// Chunks double from small up to chunkSize: an epoch file
+			// costs bytes, not a 64 KiB buffer, and a log still grows in
+			// big chunks.
+			size := minChunk
+			if n > 0 {
+				size = min(2*cap(f.data[n-1]), chunkSize)
+			}
+			f.data = append(f.data, make(chunk, 0, max(size, len(b))))
 			n++
 		}
 		last := f.data[n-1]

@@ -14,6 +14,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/zabsim/zabsim/faults"
 	"github.com/zabsim/zabsim/scenarios"
@@ -269,7 +270,7 @@ engine; their --json files merge by seed.`,
 				defer out.Close()
 			}
 			var bar *progressbar.ProgressBar
-			if !quiet {
+			if !quiet && isTerminal(cmd.ErrOrStderr()) {
 				bar = progressbar.NewOptions(len(tasks), progressbar.OptionSetWriter(cmd.ErrOrStderr()),
 					progressbar.OptionSetDescription("seeds"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
 					progressbar.OptionSetItsString("seeds"), progressbar.OptionThrottle(100*time.Millisecond))
@@ -436,4 +437,11 @@ func shrinkCmd() *cobra.Command {
 	cmd.Flags().StringVar(&planFile, "plan", "", "start from this plan (JSON) instead of the seed's")
 	cmd.Flags().StringVar(&outFile, "out", "", "save the smallest plan here")
 	return cmd
+}
+
+// isTerminal reports whether w is a terminal: a progress bar redrawn into
+// a CI log or a pipe is noise.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

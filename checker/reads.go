@@ -125,7 +125,7 @@ type readOp struct {
 
 // answered reports whether a server answered the op (not failed by the
 // client before sending, nor left unknown).
-func answered(op *client.Op) bool { return op.Outcome == client.OK && op.Server != 0 }
+func answered(op *client.Op) bool { return op.Outcome == client.OK && op.Sent }
 
 // Reads checks every answered read against the tree after the commits up
 // to its reply's zxid, every session's zxids for order, and each session's

@@ -7,6 +7,7 @@ package cluster
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/zab"
@@ -18,6 +19,10 @@ type Config struct {
 	Seed      uint64
 	Voters    int
 	Observers int
+	// Peers, if set, is the ensemble with its own server ids (a zoo.cfg's
+	// server.N lines: see FromZooCfg); Voters and Observers are then
+	// counted from it.
+	Peers []zab.Peer
 	// Server adjusts every server's configuration (tickTime, limits, bugs).
 	Server       func(*zab.Config)
 	Latency      sim.Latency
@@ -54,14 +59,33 @@ type Cluster struct {
 
 // New builds the world and the servers; nothing runs until Start.
 func New(cfg Config) (*Cluster, error) {
+	var peers []zab.Peer
+	if len(cfg.Peers) > 0 {
+		cfg.Voters, cfg.Observers = 0, 0
+		seen := map[zab.ServerID]bool{}
+		for _, p := range cfg.Peers {
+			if seen[p.ID] {
+				return nil, fmt.Errorf("cluster: server %d is given twice", p.ID)
+			}
+			seen[p.ID] = true
+			if p.Observer {
+				cfg.Observers++
+			} else {
+				cfg.Voters++
+			}
+		}
+		peers = append(peers, cfg.Peers...)
+		sort.Slice(peers, func(i, j int) bool { return peers[i].ID < peers[j].ID })
+	} else {
+		for i := 1; i <= cfg.Voters+cfg.Observers; i++ {
+			peers = append(peers, zab.Peer{ID: zab.ServerID(i), Observer: i > cfg.Voters})
+		}
+	}
 	if cfg.Voters < 1 || cfg.Voters+cfg.Observers > 254 {
 		return nil, fmt.Errorf("cluster: %d voters and %d observers: need 1..254 servers with at least one voter", cfg.Voters, cfg.Observers)
 	}
 	w := sim.NewWorld(sim.Config{Seed: cfg.Seed, KeepTrace: cfg.KeepTrace, Latency: cfg.Latency, FsyncLatency: cfg.FsyncLatency})
-	c := &Cluster{World: w, cfg: cfg, byNode: map[sim.NodeID]zab.ServerID{}}
-	for i := 1; i <= cfg.Voters+cfg.Observers; i++ {
-		c.peers = append(c.peers, zab.Peer{ID: zab.ServerID(i), Observer: i > cfg.Voters})
-	}
+	c := &Cluster{World: w, cfg: cfg, byNode: map[sim.NodeID]zab.ServerID{}, peers: peers}
 	for _, p := range c.peers {
 		sn := &serverNode{c: c, id: p.ID}
 		sn.node = w.AddNode(fmt.Sprintf("zk%d", p.ID), sn)
@@ -115,10 +139,11 @@ func (c *Cluster) Server(id zab.ServerID) *zab.Server {
 func (c *Cluster) NodeOf(id zab.ServerID) sim.NodeID { return c.node(id).node }
 
 func (c *Cluster) node(id zab.ServerID) *serverNode {
-	if id < 1 || int(id) > len(c.servers) {
+	i := sort.Search(len(c.servers), func(i int) bool { return c.servers[i].id >= id })
+	if i == len(c.servers) || c.servers[i].id != id {
 		return nil
 	}
-	return c.servers[id-1]
+	return c.servers[i]
 }
 
 // Up reports whether a server is running.
@@ -246,4 +271,20 @@ func (c *Cluster) EachRecord(fn func(Record)) {
 			fn(r)
 		}
 	}
+}
+
+// FromZooCfg is the cluster a zoo.cfg describes: its server.N lines (ids
+// and observers) and its timing (tickTime, initLimit, syncLimit, session
+// timeout bounds) for every server. tune, if not nil, adjusts each
+// server's configuration after that.
+func FromZooCfg(seed uint64, z *zab.ZooCfg, tune func(*zab.Config)) (Config, error) {
+	if len(z.Servers) == 0 {
+		return Config{}, fmt.Errorf("cluster: zoo.cfg has no server.N lines")
+	}
+	return Config{Seed: seed, Peers: z.Peers(), Server: func(c *zab.Config) {
+		z.Apply(c)
+		if tune != nil {
+			tune(c)
+		}
+	}}, nil
 }

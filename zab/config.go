@@ -127,8 +127,8 @@ func (c Config) Validate() error {
 	seen := map[ServerID]bool{}
 	voters := 0
 	for _, p := range c.Peers {
-		if p.ID <= 0 || p.ID >= 255 {
-			return fmt.Errorf("config: server.%d: id must be in 1..254 (the top byte of session ids)", p.ID)
+		if p.ID < 0 || p.ID >= 255 {
+			return fmt.Errorf("config: server.%d: id must be in 0..254 (the top byte of session ids)", p.ID)
 		}
 		if seen[p.ID] {
 			return fmt.Errorf("config: server.%d listed twice", p.ID)

@@ -54,6 +54,9 @@ type Server struct {
 	learnerSyncs []*clientConn
 	tracker      *sessionTracker
 	nextSession  SessionID
+	// sessionIDsStarted: nextSession holds the id scheme's base (server
+	// 0's ids may start from 0, so 0 cannot mean "not yet").
+	sessionIDsStarted bool
 
 	serving bool // answering clients: established leader, or learner after UPTODATE
 	stopped bool // a fatal error stopped the server; it ignores all input

@@ -139,7 +139,8 @@ func sortedSessions[V any](m map[SessionID]V) []SessionID {
 // newSessionID is SessionTrackerImpl's id scheme: the server's id in the
 // top byte, the clock below, then a counter.
 func (s *Server) newSessionID() SessionID {
-	if s.nextSession == 0 {
+	if !s.sessionIDsStarted {
+		s.sessionIDsStarted = true
 		ms := s.env.Now() / millisecond
 		next := int64(uint64(ms<<24) >> 8)
 		s.nextSession = SessionID(next | int64(s.cfg.ID)<<56)

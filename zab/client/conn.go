@@ -335,7 +335,7 @@ func (c *Client) transmit(cl *call) {
 	cl.sent = true
 	if cl.hist >= 0 {
 		op := &c.hist.Ops[cl.hist]
-		op.Session, op.Server, op.Xid = c.session, c.server, cl.xid
+		op.Session, op.Server, op.Xid, op.Sent = c.session, c.server, cl.xid, true
 	}
 	c.sent = append(c.sent, cl)
 	c.send(&zab.Request{Xid: cl.xid, Type: cl.op, Record: cl.record})

@@ -71,7 +71,8 @@ type Op struct {
 	// multiRead the first failing op's (what ZooKeeper.multi throws).
 	Err    tree.Code
 	Zxid   zab.Zxid     // the reply header's zxid (answered ops only)
-	Server zab.ServerID // the server it was sent to (0 if never sent)
+	Server zab.ServerID // the server it was sent to, if Sent
+	Sent   bool         // it went out on a connection
 
 	Created  string // create: the name the server gave
 	Stat     tree.Stat
@@ -109,7 +110,7 @@ func (o Op) String() string {
 	} else {
 		fmt.Fprintf(&b, " [%d,…] %s", o.Call, o.Outcome)
 	}
-	if o.Outcome != OK || o.Server == 0 {
+	if o.Outcome != OK || !o.Sent {
 		return b.String()
 	}
 	fmt.Fprintf(&b, " zxid=%s @zk%d", o.Zxid, o.Server)

@@ -238,7 +238,7 @@ func (c *Cluster) Disarm(id zab.ServerID) {
 
 const recordChunk = 8192
 
-func (c *Cluster) addRecord(r Record) {
+func (c *Cluster) addRecord(r Record) *Record {
 	n := len(c.records)
 	if n == 0 || len(c.records[n-1]) == cap(c.records[n-1]) {
 		// Chunks double up to recordChunk: a short run does not pay for
@@ -252,6 +252,8 @@ func (c *Cluster) addRecord(r Record) {
 	}
 	c.records[n-1] = append(c.records[n-1], r)
 	c.nrec++
+	// Chunks never move once allocated: the pointer stays good.
+	return &c.records[n-1][len(c.records[n-1])-1]
 }
 
 // Records returns every observation in the order reported, as one slice

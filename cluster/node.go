@@ -130,10 +130,10 @@ func (sn *serverNode) Logf(string, ...any)    {}
 // Observe records the observation and feeds it to the trace (and so the
 // hash: a run that differs in protocol facts differs in hash).
 func (sn *serverNode) Observe(o zab.Observation) {
-	r := Record{At: sn.c.World.Now(), Server: sn.id, Obs: o}
-	sn.c.addRecord(r)
-	sn.c.World.Record(sn.node, o)
+	r := sn.c.addRecord(Record{At: sn.c.World.Now(), Server: sn.id, Obs: o})
+	// A pointer to the stored record: boxing the value would allocate.
+	sn.c.World.Record(sn.node, &r.Obs)
 	if sn.c.OnObserve != nil {
-		sn.c.OnObserve(r)
+		sn.c.OnObserve(*r)
 	}
 }

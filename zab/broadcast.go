@@ -23,13 +23,15 @@ func (s *Server) propose(e *LogEntry) bool {
 	if e.Zxid() != l.lastProposed+1 && l.lastProposed.Epoch() == e.Zxid().Epoch() {
 		panic(fmt.Sprintf("leader %d proposes %s after %s", s.cfg.ID, e.Zxid(), l.lastProposed))
 	}
-	p := &proposal{entry: e, acks: map[ServerID]bool{}}
+	p := &proposal{entry: e}
 	l.outstanding = append(l.outstanding, p)
 	l.lastProposed = e.Zxid()
 	s.env.Observe(Observation{Kind: ObsPropose, Entry: e, Zxid: e.Zxid()})
+	// One packet for every follower: nobody modifies a packet it receives.
+	pkt := &Packet{Type: PacketProposal, Zxid: e.Zxid(), Entry: e}
 	for _, h := range l.handlers {
 		if h.forwarding && !h.observer {
-			s.sendProposal(h, e)
+			s.sendProposalPacket(h, pkt)
 		}
 	}
 	s.db.appendTxn(e)
@@ -38,8 +40,12 @@ func (s *Server) propose(e *LogEntry) bool {
 }
 
 func (s *Server) sendProposal(h *learnerHandler, e *LogEntry) {
-	h.unacked = append(h.unacked, sentProposal{zxid: e.Zxid(), at: s.env.Now()})
-	s.env.Send(h.conn, &Packet{Type: PacketProposal, Zxid: e.Zxid(), Entry: e})
+	s.sendProposalPacket(h, &Packet{Type: PacketProposal, Zxid: e.Zxid(), Entry: e})
+}
+
+func (s *Server) sendProposalPacket(h *learnerHandler, pkt *Packet) {
+	h.unacked = append(h.unacked, sentProposal{zxid: pkt.Zxid, at: s.env.Now()})
+	s.env.Send(h.conn, pkt)
 }
 
 // leaderFsync: a log fsync done means the leader's own ACK; any other token
@@ -65,9 +71,9 @@ func (s *Server) processAck(sid ServerID, z Zxid) {
 		return
 	}
 	if s.q.isVoter(sid) {
-		p.acks[sid] = true
+		p.acks.add(sid)
 	}
-	for len(l.outstanding) > 0 && s.q.has(l.outstanding[0].acks) {
+	for len(l.outstanding) > 0 && s.q.hasSet(&l.outstanding[0].acks) {
 		s.commit(l.outstanding[0])
 	}
 }

@@ -186,6 +186,24 @@ func newQuorum(peers []Peer) quorum {
 func (q quorum) isVoter(id ServerID) bool { return q.voter[id] }
 
 // has reports whether the voters among ids form a strict majority.
+// serverSet is a set of server ids (0..254) without a map: a proposal's
+// acknowledgements are counted on every ACK of every write.
+type serverSet [4]uint64
+
+func (s *serverSet) add(id ServerID)           { s[id>>6] |= 1 << (id & 63) }
+func (s *serverSet) contains(id ServerID) bool { return s[id>>6]&(1<<(id&63)) != 0 }
+
+// hasSet reports whether the set holds a majority of the voters.
+func (q quorum) hasSet(ids *serverSet) bool {
+	n := 0
+	for _, v := range q.voters {
+		if ids.contains(v) {
+			n++
+		}
+	}
+	return 2*n > len(q.voters)
+}
+
 func (q quorum) has(ids map[ServerID]bool) bool {
 	n := 0
 	for _, v := range q.voters {

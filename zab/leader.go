@@ -52,7 +52,7 @@ type sentProposal struct {
 // proposal is a transaction the leader proposed and has not committed.
 type proposal struct {
 	entry *LogEntry
-	acks  map[ServerID]bool
+	acks  serverSet
 }
 
 // leaderState is everything a LEADING server holds.

@@ -26,7 +26,10 @@ type writer struct {
 	xid     int32
 	next    int
 	ok, err int
-	stop    int // stop after this many creates
+	stop    int // stop after this many writes
+	// mixed: cycle create, setData, setData, delete on one node of its
+	// own, so the tree stays small; otherwise every write creates a node.
+	mixed bool
 }
 
 func (wr *writer) Handle(ev *sim.Event) {
@@ -67,6 +70,21 @@ func (wr *writer) send() {
 	}
 	wr.next++
 	wr.xid++
+	if wr.mixed {
+		path := fmt.Sprintf("/n%d", wr.node)
+		var req *zab.Request
+		switch wr.next % 4 {
+		case 1:
+			req = &zab.Request{Type: tree.OpCreate, Record: &tree.CreateRequest{Path: path, ACL: tree.OpenACLUnsafe, Flags: tree.Persistent}}
+		case 2, 3:
+			req = &zab.Request{Type: tree.OpSetData, Record: &tree.SetDataRequest{Path: path, Data: []byte("some data"), Version: -1}}
+		case 0:
+			req = &zab.Request{Type: tree.OpDelete, Record: &tree.DeleteRequest{Path: path, Version: -1}}
+		}
+		req.Xid = wr.xid
+		wr.c.World.Send(wr.conn, wr.node, req)
+		return
+	}
 	wr.c.World.Send(wr.conn, wr.node, &zab.Request{Xid: wr.xid, Type: tree.OpCreate,
 		Record: &tree.CreateRequest{Path: fmt.Sprintf("/n%d-%d", wr.node, wr.next), ACL: tree.OpenACLUnsafe, Flags: tree.Persistent}})
 }

@@ -163,6 +163,14 @@ func (db *database) appendTxn(e *LogEntry) {
 	db.scratch = appendRecord(db.scratch[:0], e)
 	rec := db.scratch
 	db.disk.Append(db.logFile, rec)
+	if len(db.log) == cap(db.log) {
+		// Double, where append grows a long slice by a quarter: the log
+		// index is the largest thing a busy server grows, and each
+		// regrowth is a copy for the collector.
+		grown := make([]logPos, len(db.log), max(2*cap(db.log), 1024))
+		copy(grown, db.log)
+		db.log = grown
+	}
 	db.log = append(db.log, logPos{file: db.logFile, off: db.logSize, end: db.logSize + int64(len(rec)), entry: e})
 	db.logSize += int64(len(rec))
 }

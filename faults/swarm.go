@@ -42,6 +42,24 @@ func Swarm(r Rand, sh Shape) Plan {
 	return p.Sorted()
 }
 
+// SwarmOf is Swarm restricted to the given kinds, each of them always
+// enabled at a random intensity: a scenario about partitions draws only
+// partitions (and their heals).
+func SwarmOf(kinds ...Kind) func(Rand, Shape) Plan {
+	return func(r Rand, sh Shape) Plan {
+		healAt := sh.End - sh.Heal
+		p := Plan{HealAt: Duration(healAt), End: Duration(sh.End)}
+		g := &gen{r: r, sh: sh, healAt: healAt}
+		for _, k := range kinds {
+			n := 1 + r.Intn(1+r.Intn(6))
+			for i := 0; i < n; i++ {
+				p.Actions = append(p.Actions, g.action(k)...)
+			}
+		}
+		return p.Sorted()
+	}
+}
+
 type gen struct {
 	r      Rand
 	sh     Shape

@@ -44,6 +44,9 @@ type Scenario struct {
 	// StrictSync makes a stale read after sync a violation (see
 	// checker.ErrSyncRead); otherwise it is reported as allowed.
 	StrictSync bool
+	// Client adjusts client i's configuration (0-based), e.g. its
+	// connect string; nil leaves every client on every server.
+	Client func(i int, c *client.Config)
 }
 
 // Shape is the shape faults are drawn for.
@@ -106,7 +109,11 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	c.Start()
 	w := &Workload{Cluster: c, Rand: c.World.Rand("workload"), End: sim.Time(p.End)}
 	for i := 0; i < s.Clients; i++ {
-		cl := c.AddClient(client.Config{})
+		var cc client.Config
+		if s.Client != nil {
+			s.Client(i, &cc)
+		}
+		cl := c.AddClient(cc)
 		w.Clients = append(w.Clients, cl)
 	}
 	in := &faults.Injector{C: c, ExpireClient: func(n int) {

@@ -11,11 +11,15 @@ package sim
 // ConnID names a connection; 0 is never valid.
 type ConnID uint64
 
-// Violation makes the network break its own model: each message inside a
-// connection is dropped with DropProb, or overtakes with ReorderProb.
+// Violation makes the world break its own model: each message inside a
+// connection is dropped with DropProb, or overtakes with ReorderProb; with
+// FsyncLies every fsync reports done but makes nothing durable, as a disk
+// with a volatile write cache that ignores flushes does, so a crash loses
+// what the process was told was safe.
 type Violation struct {
 	DropProb    float64
 	ReorderProb float64
+	FsyncLies   bool
 }
 
 type link struct{ from, to NodeID }

@@ -376,7 +376,9 @@ func (w *World) dispatch(item queued) {
 	}
 	if item.fs != nil {
 		// The disk finishes the fsync whether or not the process runs.
-		n.disk.finishFsync(item.fs)
+		if !w.net.violation.FsyncLies {
+			n.disk.finishFsync(item.fs)
+		}
 		item.fs = nil
 	}
 	if n.paused {

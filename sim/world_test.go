@@ -372,3 +372,18 @@ func TestDeterministicTraceHash(t *testing.T) {
 	assert.Equal(t, h1, h2, "same seed, same hash, under GOMAXPROCS 1 and 2")
 	assert.NotEqual(t, h1, busyRun(12), "another seed gives another run")
 }
+
+func TestViolationFsyncLies(t *testing.T) {
+	w := NewWorld(Config{Seed: 1})
+	ns := newNodes(w, 1)
+	id := ns[0].id
+	w.SetViolation(Violation{FsyncLies: true})
+	d := w.Disk(id)
+	d.Append("log", []byte("acked"))
+	w.Fsync(id, "log", 7)
+	w.RunFor(Second)
+	require.Len(t, ns[0].payloads(EventFsync), 1, "the fsync reports done")
+	w.Crash(id, CrashOptions{})
+	_, ok := d.ReadFile("log")
+	assert.False(t, ok, "but nothing was durable")
+}

@@ -86,6 +86,7 @@ type electionTracker struct {
 	open      bool // a leaderless spell is in progress
 	since     int64
 	durations []int64
+	spells    []Span // every leaderless spell, elections or not
 	recovery  int64 // -1 until known
 	healed    bool  // the heal has been passed
 }
@@ -140,8 +141,10 @@ func (el *electionTracker) settle(t int64, establishedNow bool) {
 	switch {
 	case establishedNow && el.open:
 		el.durations = append(el.durations, t-el.since)
+		el.spells = append(el.spells, Span{From: el.since, To: t})
 		el.open = false
 	case has && el.open:
+		el.spells = append(el.spells, Span{From: el.since, To: t})
 		el.open = false // the same leader regained its quorum: no election
 	case !has && !el.open && el.had:
 		el.open, el.since = true, t
@@ -188,4 +191,9 @@ func (el *electionTracker) lifeEvent(e cluster.LifeEvent) {
 }
 
 // finish closes the tracker at the end of the run.
-func (el *electionTracker) finish(end int64) { el.at(end) }
+func (el *electionTracker) finish(end int64) {
+	el.at(end)
+	if el.open {
+		el.spells = append(el.spells, Span{From: el.since, To: end})
+	}
+}

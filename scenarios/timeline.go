@@ -25,6 +25,9 @@ type Timeline struct {
 	Leaders []Established `json:"leaders"`
 	// Faults are the windows and instants the plan put faults in.
 	Faults []FaultWindow `json:"faults"`
+	// Leaderless are the spells without an established leader that a
+	// quorum of voters follows (see Stats.Elections).
+	Leaderless []Span `json:"leaderless"`
 	// Ops are the clients' operations in call order.
 	Ops []OpSample `json:"ops"`
 }
@@ -52,6 +55,12 @@ type Interval struct {
 	From  int64  `json:"from"`
 	To    int64  `json:"to"`
 	State string `json:"state"`
+}
+
+// Span is a stretch of virtual time.
+type Span struct {
+	From int64 `json:"from"`
+	To   int64 `json:"to"`
 }
 
 // Established is a leader established for an epoch (a quorum took its
@@ -137,6 +146,7 @@ func buildTimeline(c *cluster.Cluster, p faults.Plan, skipped []string, el *elec
 		handleLife(life[li])
 	}
 	el.finish(tl.End)
+	tl.Leaderless = el.spells
 	tl.Servers = rows.finish(tl.End)
 	tl.Faults = faultWindows(p, life, skipped, tl.End)
 	tl.Ops = opSamples(c.History())

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -19,6 +21,7 @@ import (
 // hides no data.
 type figure struct {
 	name   string // file name without extension
+	title  string // drawn across the whole figure, above plot and legend
 	plot   *plot.Plot
 	legend plot.Legend
 	width  vg.Length
@@ -27,20 +30,25 @@ type figure struct {
 
 func newFigure(name, title, xLabel, yLabel string, width, height vg.Length) *figure {
 	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font.Size = 14
 	p.X.Label.Text = xLabel
 	p.Y.Label.Text = yLabel
-	p.Title.Padding = vg.Points(6)
 	l := plot.NewLegend()
 	l.Top, l.Left = true, true
 	l.TextStyle.Font.Size = 10
 	l.Padding = vg.Points(2)
-	return &figure{name: name, plot: p, legend: l, width: width, height: height}
+	return &figure{name: name, title: title, plot: p, legend: l, width: width, height: height}
 }
 
 // draw renders the figure on a canvas.
 func (f *figure) draw(dc draw.Canvas) {
+	if f.title != "" {
+		sty := f.plot.Title.TextStyle
+		sty.Font.Size = 14
+		sty.XAlign, sty.YAlign = draw.XCenter, draw.YTop
+		const pad = 6
+		dc.FillText(sty, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: dc.Max.Y - pad}, f.title)
+		dc.Max.Y -= sty.Height(f.title) + 2*pad
+	}
 	r := f.legend.Rectangle(dc)
 	lw := r.Max.X - r.Min.X
 	if lw == 0 {
@@ -53,7 +61,7 @@ func (f *figure) draw(dc draw.Canvas) {
 	f.plot.Draw(plotArea)
 	legendArea := dc
 	legendArea.Min.X = plotArea.Max.X + gap
-	legendArea.Max.Y -= 30 // below the title's height
+	legendArea.Max.Y -= 4
 	f.legend.Draw(legendArea)
 }
 
@@ -192,3 +200,30 @@ var palette = []color.Color{
 }
 
 func seriesColor(i int) color.Color { return palette[i%len(palette)] }
+
+// logTicks labels a log axis at 1, 2 and 5 times the powers of ten, with
+// unlabelled ticks between (plot.LogTicks labels powers of ten only, and
+// misses the decade below 1).
+type logTicks struct{}
+
+func (logTicks) Ticks(lo, hi float64) []plot.Tick {
+	if lo <= 0 || hi <= 0 {
+		panic(fmt.Sprintf("reports: log axis over [%g, %g]", lo, hi))
+	}
+	var out []plot.Tick
+	for e := math.Floor(math.Log10(lo)); e <= math.Ceil(math.Log10(hi)); e++ {
+		base := math.Pow(10, e)
+		for m := 1; m < 10; m++ {
+			v := base * float64(m)
+			if v < lo || v > hi {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if m == 1 || m == 2 || m == 5 {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+			out = append(out, t)
+		}
+	}
+	return out
+}

@@ -109,3 +109,41 @@ var runPage = template.Must(template.New("run").Parse(`<!DOCTYPE html>
 <p>The data behind this page: <a href="run.json">run.json</a>.</p>
 </body></html>
 `))
+
+var sweepPage = template.Must(template.New("sweep").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>zabsim sweep: {{.Title}}</title>
+` + style + `
+</head><body>
+<h1>zabsim sweep: {{.Title}}</h1>
+{{if .Failing}}<p class="fail" id="verdict">FAIL: {{len .Failing}} seed(s) broke a guarantee (or, for a scenario that must fail, went uncaught).</p>
+{{else}}<p class="pass" id="verdict">PASS: every seed kept its promises{{if .Caught}}, and the {{.Caught}} seed(s) of scenarios that must fail were caught{{end}}.</p>{{end}}
+{{if .NoStats}}<p>{{.NoStats}} seed(s) come from a sweep that kept no statistics: they count in the verdicts, not in the plots.</p>{{end}}
+<table>
+<tr><th>scenario</th><th class="num">seeds</th><th class="num">failing</th><th class="num">with violations</th><th class="num">elections</th>
+<th>election p50 / p90 / max</th><th>heal → first write p50 / p90 / max (never)</th><th>heal → leader p50 / p90 / max (never)</th></tr>
+{{range .Rows}}<tr><td>{{.Name}}{{if .MustFail}} (must fail){{end}}</td><td class="num">{{.Seeds}}</td><td class="num">{{.Failing}}</td>
+<td class="num">{{.Broke}}</td><td class="num">{{len .Elections}}</td><td>{{.ElectionsText}}</td>
+<td>{{.RecoveryWriteText}} ({{.NeverWrite}})</td><td>{{.RecoveryLeaderText}} ({{.NeverLeader}})</td></tr>
+{{end}}</table>
+{{range .Figures}}
+<h2>{{.Title}}</h2>
+<figure><a href="{{.Name}}.svg"><img src="{{.Name}}.png" alt="{{.Title}}"></a>
+<figcaption>{{.Caption}} (<a href="{{.Name}}.svg">SVG</a>)</figcaption></figure>
+{{end}}
+<h2>Violations per guarantee and scenario</h2>
+{{if .Matrix}}<p>Seeds that broke each guarantee, per scenario.</p>
+<table><tr><th>guarantee</th>{{range .Names}}<th class="num">{{.}}</th>{{end}}</tr>
+{{range .Matrix}}<tr>{{range $i, $c := .}}{{if $i}}<td class="num">{{$c}}</td>{{else}}<td>{{$c}}</td>{{end}}{{end}}</tr>
+{{end}}</table>
+{{else}}<p>No guarantee was broken in any seed.</p>{{end}}
+<h2>Failing seeds</h2>
+{{if .Failing}}<ul>
+{{range .Failing}}<li><b>{{.Scenario}} seed {{.Seed}}</b>{{with .Report}} (<a href="{{.}}">report</a>){{end}}<br>
+replay: <code>{{.Replay}}</code>
+{{if .Violations}}<ul>{{range .Violations}}<li><code>{{.}}</code></li>{{end}}</ul>{{else}}<br>no checker caught this run of a scenario that must fail{{end}}</li>
+{{end}}</ul>
+{{else}}<p>None.</p>{{end}}
+<p>The data behind this page: <a href="sweep.json">sweep.json</a>; <code>zabsim report</code> draws it again.</p>
+</body></html>
+`))

@@ -75,11 +75,11 @@ func latencyFigure(r *Run) *figure {
 		f.legend.Add(fmt.Sprintf("%s n=%d p50=%s p99=%s", t, len(ls), fmtMs(quantile(ls, 0.5)), fmtMs(quantile(ls, 0.99))), line)
 	}
 	if len(types) == 0 {
-		p.Title.Text += " (no answered ops)"
+		f.title += " (no answered ops)"
 		return f
 	}
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	p.X.Tick.Marker = logTicks{}
 	p.Y.Min, p.Y.Max = 0, 1
 	p.Add(plotter.NewGrid())
 	return f
@@ -89,6 +89,8 @@ func fmtMs(ms float64) string {
 	switch {
 	case math.IsNaN(ms):
 		return "-"
+	case ms == 0:
+		return "0"
 	case ms >= 1000:
 		return fmt.Sprintf("%.2fs", ms/1000)
 	case ms >= 10:

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/scenarios"
 )
 
@@ -64,4 +65,28 @@ func TestWriteRunDrawsEveryPlot(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, r.TraceHash, loaded.TraceHash)
 	assert.Equal(t, len(r.Timeline.Ops), len(loaded.Timeline.Ops))
+}
+
+// A failing write check brings porcupine's page along. The run here
+// passes; a linearizability violation is added to its verdict so the
+// report takes the failing path over a real history.
+func TestWriteRunLinksPorcupineForAFailingWriteCheck(t *testing.T) {
+	s, err := scenarios.Lookup("register")
+	require.NoError(t, err)
+	res, err := scenarios.Run(s, 1, nil, scenarios.Options{})
+	require.NoError(t, err)
+	res.Verdict.Violations = append(res.Verdict.Violations, checker.Violation{Guarantee: checker.ErrLinearizability, Detail: "planted by the test"})
+	r, err := FromResult(s, res)
+	require.NoError(t, err)
+	require.NotEmpty(t, r.Linearizability)
+	dir := t.TempDir()
+	require.NoError(t, WriteRun(dir, r))
+	index, err := os.ReadFile(filepath.Join(dir, RunIndex))
+	require.NoError(t, err)
+	assert.Contains(t, string(index), `id="verdict">FAIL<`)
+	assert.Contains(t, string(index), "planted by the test")
+	assert.Contains(t, string(index), `href="linearizability.html"`)
+	page, err := os.ReadFile(filepath.Join(dir, LinearizabilityWeb))
+	require.NoError(t, err)
+	assert.Contains(t, string(page), "<html")
 }

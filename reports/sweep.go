@@ -197,15 +197,15 @@ func violationsFigure(sum *sweepSummary) *figure {
 
 // sweepView is what the sweep page shows.
 type sweepView struct {
-	Summary  *sweepSummary
-	Rows     []sweepRow
-	Figures  []figureRef
-	Failing  []SeedResult
-	Matrix   [][]string // guarantee, then the seeds per scenario
-	Names    []string   // scenario names, the matrix's columns
-	Title    string
-	NoStats  int
-	Caught   int
+	Summary *sweepSummary
+	Rows    []sweepRow
+	Figures []figureRef
+	Failing []SeedResult
+	Matrix  [][]string // guarantee, then the seeds per scenario
+	Names   []string   // scenario names, the matrix's columns
+	Title   string
+	NoStats int
+	Caught  int
 }
 
 type sweepRow struct {

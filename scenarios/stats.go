@@ -87,8 +87,8 @@ type electionTracker struct {
 	since     int64
 	durations []int64
 	spells    []Span // every leaderless spell, elections or not
-	recovery  int64 // -1 until known
-	healed    bool  // the heal has been passed
+	recovery  int64  // -1 until known
+	healed    bool   // the heal has been passed
 }
 
 func newElectionTracker(voters int, healAt int64) *electionTracker {

@@ -30,7 +30,8 @@ var runFigures = []figureRef{
 	{"timeline", "Election timeline", "One row per server: its state over virtual time (LOOKING while electing, DOWN while crashed). " +
 		"Shaded: the fault windows over the servers they touched. Triangles: a leader established, with its epoch; crosses: crashes; dashed green line: the heal."},
 	{"latency", "Latency by operation type", "Fraction of answered operations that took at most a given time, per type, on a log scale."},
-	{"throughput", "Throughput over time", "Operations completed per second in 100 ms buckets, with the fault windows shaded."},
+	{"throughput", "Throughput over time", "Operations completed per second in 250 ms buckets: reads and writes answered, and ops that got no answer. " +
+		"Shaded: the spells without a leader backed by a quorum; above the curves, each kind of fault window in a lane of its own; dashed green line: the heal."},
 }
 
 type runView struct {

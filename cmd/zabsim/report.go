@@ -47,6 +47,11 @@ func reportRun(opts *reportOptions, w io.Writer) error {
 	if len(opts.Inputs) > 1 && !opts.Merge {
 		return usage("%d inputs: give one, or --merge the shards of a sweep", len(opts.Inputs))
 	}
+	for _, in := range opts.Inputs {
+		if _, err := os.Stat(in); err != nil {
+			return usage("%s: %v", in, errors.Unwrap(err))
+		}
+	}
 	out := opts.Out
 	if out == "" {
 		out = "report"

@@ -41,6 +41,7 @@ func newFigure(name, title, xLabel, yLabel string, width, height vg.Length) *fig
 
 // draw renders the figure on a canvas.
 func (f *figure) draw(dc draw.Canvas) {
+	dc = draw.Crop(dc, 6, -6, 2, 0) // a margin, so long tick labels stay inside
 	if f.title != "" {
 		sty := f.plot.Title.TextStyle
 		sty.Font.Size = 14

@@ -3,6 +3,7 @@ package checker
 import (
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -294,21 +295,11 @@ func noEffect(c tree.Code) bool {
 	return false
 }
 
-// LinearizableWrites checks the writes of a history with porcupine,
-// partitioned by top-level subtree. With the cluster's records it first
-// uses the order the servers agreed on: every acknowledged write must be a
-// committed txn of its session and xid, carry that txn's zxid, and commit
-// within its call and return; an unknown write is known once the commit
-// log says whether it committed. Each write then sits at its commit, and
-// porcupine checks that the results are a znode tree's in that order —
-// fast even for long histories. Without records (a real ensemble) the
-// search uses the call and return times alone, unknown writes may take
-// effect any time after their call, and timeout bounds it.
-func LinearizableWrites(h *client.History, recs []cluster.Record, timeout time.Duration) Verdict {
-	var v Verdict
-	var ops []porcupine.Operation
+// writeHistory turns a history's writes into porcupine's operations and
+// the znode model that checks them; v holds what the commit log already
+// contradicts.
+func writeHistory(h *client.History, recs []cluster.Record) (ops []porcupine.Operation, model porcupine.Model, rootSequential bool, v Verdict) {
 	const never = int64(1<<63 - 1)
-	rootSequential := false
 	commits := commitIndex(recs)
 	for i := range h.Ops {
 		op := &h.Ops[i]
@@ -363,11 +354,8 @@ func LinearizableWrites(h *client.History, recs []cluster.Record, timeout time.D
 		}
 		ops = append(ops, porcupine.Operation{Input: *cm.system, Call: at, Output: &woutput{}, Return: at})
 	}
-	if len(ops) == 0 || !v.OK() {
-		return v
-	}
 	sort.SliceStable(ops, func(i, j int) bool { return ops[i].Call < ops[j].Call })
-	model := porcupine.Model{
+	model = porcupine.Model{
 		Partition: func(hist []porcupine.Operation) [][]porcupine.Operation {
 			return partitionWrites(hist, rootSequential)
 		},
@@ -380,6 +368,35 @@ func LinearizableWrites(h *client.History, recs []cluster.Record, timeout time.D
 		DescribeOperation: func(input, output interface{}) string {
 			return input.(winput).describe
 		},
+		DescribeState: func(state interface{}) string { return describeState(state.(mstate)) },
+	}
+	return ops, model, rootSequential, v
+}
+
+// VisualizeWrites writes porcupine's HTML visualisation of the check of a
+// history's writes: the partial linearizations it found, and where a
+// failing history got stuck. timeout bounds the search as in
+// LinearizableWrites.
+func VisualizeWrites(h *client.History, recs []cluster.Record, timeout time.Duration, w io.Writer) error {
+	ops, model, _, _ := writeHistory(h, recs)
+	_, info := porcupine.CheckOperationsVerbose(model, ops, timeout)
+	return porcupine.Visualize(model, info, w)
+}
+
+// LinearizableWrites checks the writes of a history with porcupine,
+// partitioned by top-level subtree. With the cluster's records it first
+// uses the order the servers agreed on: every acknowledged write must be a
+// committed txn of its session and xid, carry that txn's zxid, and commit
+// within its call and return; an unknown write is known once the commit
+// log says whether it committed. Each write then sits at its commit, and
+// porcupine checks that the results are a znode tree's in that order —
+// fast even for long histories. Without records (a real ensemble) the
+// search uses the call and return times alone, unknown writes may take
+// effect any time after their call, and timeout bounds it.
+func LinearizableWrites(h *client.History, recs []cluster.Record, timeout time.Duration) Verdict {
+	ops, model, rootSequential, v := writeHistory(h, recs)
+	if len(ops) == 0 || !v.OK() {
+		return v
 	}
 	switch porcupine.CheckOperationsTimeout(model, ops, timeout) {
 	case porcupine.Ok:
@@ -597,4 +614,24 @@ func describeAt(s mstate, in winput) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+// describeState renders the model's tree, one znode a line in path order,
+// for porcupine's visualisation.
+func describeState(s mstate) string {
+	paths := make([]string, 0, len(s))
+	for p := range s {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	var b strings.Builder
+	for _, p := range paths {
+		n := s[p]
+		fmt.Fprintf(&b, "%s v=%d %q", p, n.version, n.data)
+		if n.owner != 0 {
+			fmt.Fprintf(&b, " owner=%#x", n.owner)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -205,4 +206,20 @@ func TestLinearizableWritesCatchesTamperedRuns(t *testing.T) {
 			assert.True(t, v.Has(ErrLinearizability), v.String())
 		})
 	}
+}
+
+func TestVisualizeWritesShowsAFailingHistory(t *testing.T) {
+	a := hop(1, tree.OpCreate, "/x", 0, 10, client.OK, tree.OK)
+	a.Created = "/x"
+	b := hop(2, tree.OpCreate, "/x", 20, 30, client.OK, tree.OK)
+	b.Created = "/x"
+	h := &client.History{Ops: []client.Op{a, b}}
+	h.Ops[1].Index = 1
+	var out strings.Builder
+	require.NoError(t, VisualizeWrites(h, nil, 10*time.Second, &out))
+	assert.Contains(t, out.String(), "<html")
+	assert.Contains(t, out.String(), "create /x", "the ops are described as the history prints them")
+	var again strings.Builder
+	require.NoError(t, VisualizeWrites(h, nil, 10*time.Second, &again))
+	assert.Equal(t, out.String(), again.String(), "the visualisation is deterministic")
 }

@@ -52,6 +52,9 @@ type Cluster struct {
 	clients []*clientNode
 	history *client.History
 	byNode  map[sim.NodeID]zab.ServerID
+	// life holds the servers' process changes, for reports. It is kept
+	// beside the trace (the notes feed the hash), never in it.
+	life []LifeEvent
 	// OnObserve, if set, sees each observation as it is reported (fault
 	// hooks such as "crash the leader after its k-th PROPOSAL").
 	OnObserve func(Record)
@@ -171,6 +174,9 @@ func (c *Cluster) Crash(id zab.ServerID, torn bool) {
 	sn := c.node(id)
 	sn.afterProposals, sn.beforeLogSync = 0, false
 	c.World.Note(sn.node, fmt.Sprintf("crash zk%d torn=%t", id, torn))
+	if c.World.Up(sn.node) {
+		c.addLife(id, LifeCrash)
+	}
 	c.World.Crash(sn.node, sim.CrashOptions{TornTail: torn})
 }
 
@@ -184,14 +190,26 @@ func (c *Cluster) Restart(id zab.ServerID) error {
 		return err
 	}
 	c.World.Note(sn.node, fmt.Sprintf("restart zk%d", id))
+	c.addLife(id, LifeRestart)
 	c.World.Restart(sn.node, sn)
 	sn.step(zab.StartEvent{})
 	return nil
 }
 
 // Pause and Resume stop a server's process for a while (a GC pause, SIGSTOP).
-func (c *Cluster) Pause(id zab.ServerID)  { c.World.Pause(c.NodeOf(id)) }
-func (c *Cluster) Resume(id zab.ServerID) { c.World.Resume(c.NodeOf(id)) }
+func (c *Cluster) Pause(id zab.ServerID) {
+	if !c.World.Paused(c.NodeOf(id)) {
+		c.addLife(id, LifePause)
+	}
+	c.World.Pause(c.NodeOf(id))
+}
+
+func (c *Cluster) Resume(id zab.ServerID) {
+	if c.World.Paused(c.NodeOf(id)) {
+		c.addLife(id, LifeResume)
+	}
+	c.World.Resume(c.NodeOf(id))
+}
 
 // CrashAfterProposals makes server id die right after its k-th PROPOSAL
 // send from now: the followers it had sent to have the txn, the others do

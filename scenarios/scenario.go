@@ -71,6 +71,10 @@ type Result struct {
 	Ops       int
 	Skipped   []string // fault actions that found nothing to act on
 	Cluster   *cluster.Cluster
+	// Timeline is what the run's report draws and Stats what a sweep keeps
+	// of it; both are distilled after the run from what it recorded.
+	Timeline *Timeline
+	Stats    Stats
 }
 
 // Failed reports whether the run broke a guarantee (for a MustFail
@@ -147,6 +151,9 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	res.Verdict.Merge(checker.Reads(c.History(), recs, checker.ReadOptions{StrictSync: s.StrictSync}))
 	res.Verdict.Merge(checker.Liveness(c.History(), int64(p.HealAt), int64(s.Heal/2), int64(p.End)))
 	res.Verdict.Merge(checker.LeaderElected(recs, s.Voters, int64(p.HealAt), int64(s.Heal/2)))
+	el := newElectionTracker(s.Voters, int64(p.HealAt))
+	res.Timeline = buildTimeline(c, p, in.Skipped, el)
+	res.Stats = buildStats(res.Timeline, c.History(), el, res.Verdict)
 	return res, nil
 }
 

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/zabsim/zabsim/faults"
+	"github.com/zabsim/zabsim/reports"
 	"github.com/zabsim/zabsim/scenarios"
 	"github.com/zabsim/zabsim/sim"
 )
@@ -62,55 +63,6 @@ func lookup(name string) (*scenarios.Scenario, error) {
 		return nil, usageError{err}
 	}
 	return s, nil
-}
-
-func runCmd() *cobra.Command {
-	var (
-		seed     uint64
-		planFile string
-		trace    bool
-		server   string
-		kind     string
-	)
-	cmd := &cobra.Command{
-		Use:   "run <scenario>",
-		Short: "Run a scenario for one seed: verdict, plan, trace hash, replay command",
-		Long: `Run a scenario for one seed and print the verdict, the fault plan, the
-trace hash and the command that replays the run. With --trace the whole
-event trace is printed (filter it with --server and --kind); the same seed
-(and plan file) gives the same trace bit for bit.`,
-		Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := lookup(args[0])
-			if err != nil {
-				return err
-			}
-			plan, err := loadPlan(planFile, s)
-			if err != nil {
-				return err
-			}
-			res, err := scenarios.Run(s, seed, plan, scenarios.Options{KeepTrace: trace})
-			if err != nil {
-				return usageError{err}
-			}
-			res.PlanFile = planFile
-			w := cmd.OutOrStdout()
-			if trace {
-				printTrace(w, res, server, kind)
-			}
-			printResult(w, s, res)
-			if failed(s, res) {
-				return errFailed
-			}
-			return nil
-		},
-	}
-	cmd.Flags().Uint64Var(&seed, "seed", 1, "the seed")
-	cmd.Flags().StringVar(&planFile, "plan", "", "run this fault plan (JSON) instead of the seed's")
-	cmd.Flags().BoolVar(&trace, "trace", false, "print every event of the run")
-	cmd.Flags().StringVar(&server, "server", "", "with --trace: only events of this node (zk1, client2, world)")
-	cmd.Flags().StringVar(&kind, "kind", "", "with --trace: only lines containing this text (PROPOSAL, timer, state ...)")
-	return cmd
 }
 
 // failed reports whether a run is a failure: a broken guarantee, or, for a
@@ -198,18 +150,6 @@ func parseShard(s string) (int, int, error) {
 	return i, n, nil
 }
 
-// sweepResult is one seed's outcome, as sweep --json writes it.
-type sweepResult struct {
-	Scenario   string   `json:"scenario"`
-	Seed       uint64   `json:"seed"`
-	Failed     bool     `json:"failed"`
-	Violations []string `json:"violations,omitempty"`
-	TraceHash  string   `json:"trace_hash"`
-	Ops        int      `json:"ops"`
-	WallMillis float64  `json:"wall_ms"`
-	Replay     string   `json:"replay"`
-}
-
 func sweepCmd() *cobra.Command {
 	var (
 		seeds    string
@@ -217,6 +157,8 @@ func sweepCmd() *cobra.Command {
 		shard    string
 		jsonFile string
 		quiet    bool
+		out      string
+		runMax   int
 	)
 	cmd := &cobra.Command{
 		Use:   "sweep <scenario|all>",
@@ -224,7 +166,12 @@ func sweepCmd() *cobra.Command {
 		Long: `Run a scenario (or all of them) over a band of seeds, in parallel across
 runs (each run is single-threaded and deterministic). --shard i/n runs the
 seeds whose index modulo n is i, so shards can be the tasks of any batch
-engine; their --json files merge by seed.`,
+engine; their --json files merge by seed (zabsim report --merge).
+
+With --out DIR the sweep's report is written to DIR: election-duration
+and recovery-time distributions, violations per guarantee, the failing
+seeds with their replay commands, and (--run-reports) the run report of
+each of the first failing seeds under DIR/runs/.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var list []*scenarios.Scenario
@@ -248,6 +195,12 @@ engine; their --json files merge by seed.`,
 			if jobs < 1 {
 				return usage("--jobs %d: want at least 1", jobs)
 			}
+			if runMax < 0 {
+				return usage("--run-reports %d: want 0 or more", runMax)
+			}
+			if err := prepareOut(out); err != nil {
+				return err
+			}
 			type task struct {
 				s    *scenarios.Scenario
 				seed uint64
@@ -262,12 +215,12 @@ engine; their --json files merge by seed.`,
 					idx++
 				}
 			}
-			var out *os.File
+			var jsonOut *os.File
 			if jsonFile != "" {
-				if out, err = os.Create(jsonFile); err != nil {
+				if jsonOut, err = os.Create(jsonFile); err != nil {
 					return usage("--json: %v", err)
 				}
-				defer out.Close()
+				defer jsonOut.Close()
 			}
 			var bar *progressbar.ProgressBar
 			if !quiet && isTerminal(cmd.ErrOrStderr()) {
@@ -275,7 +228,7 @@ engine; their --json files merge by seed.`,
 					progressbar.OptionSetDescription("seeds"), progressbar.OptionShowCount(), progressbar.OptionShowIts(),
 					progressbar.OptionSetItsString("seeds"), progressbar.OptionThrottle(100*time.Millisecond))
 			}
-			results := make([]sweepResult, len(tasks))
+			results := make([]reports.SeedResult, len(tasks))
 			var mu sync.Mutex
 			failures := 0
 			work := make(chan int)
@@ -296,9 +249,10 @@ engine; their --json files merge by seed.`,
 							mu.Unlock()
 							continue
 						}
-						r := sweepResult{Scenario: t.s.Name, Seed: t.seed, Failed: failed(t.s, res),
+						stats := res.Stats
+						r := reports.SeedResult{Scenario: t.s.Name, Seed: t.seed, Failed: failed(t.s, res),
 							TraceHash: fmt.Sprintf("%#016x", res.TraceHash), Ops: res.Ops,
-							WallMillis: float64(time.Since(t0).Microseconds()) / 1000, Replay: res.ReplayCommand()}
+							WallMillis: float64(time.Since(t0).Microseconds()) / 1000, Replay: res.ReplayCommand(), Stats: &stats}
 						for _, v := range res.Verdict.Violations {
 							r.Violations = append(r.Violations, v.String())
 						}
@@ -326,10 +280,7 @@ engine; their --json files merge by seed.`,
 			if runErr != nil {
 				return usageError{runErr}
 			}
-			sort.Slice(results, func(i, j int) bool {
-				a, b := results[i], results[j]
-				return a.Scenario < b.Scenario || a.Scenario == b.Scenario && a.Seed < b.Seed
-			})
+			reports.SortSeeds(results)
 			w := cmd.OutOrStdout()
 			elapsed := time.Since(start)
 			fmt.Fprintf(w, "%d seeds in %.1fs (%.0f seeds/s on %d jobs, GOMAXPROCS %d), %d failing\n",
@@ -346,8 +297,13 @@ engine; their --json files merge by seed.`,
 					fmt.Fprintf(w, "  replay: %s\n", r.Replay)
 				}
 			}
-			if out != nil {
-				enc := json.NewEncoder(out)
+			if out != "" {
+				if err := writeSweepReport(w, out, results, runMax); err != nil {
+					return err
+				}
+			}
+			if jsonOut != nil {
+				enc := json.NewEncoder(jsonOut)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(results); err != nil {
 					return err
@@ -364,7 +320,41 @@ engine; their --json files merge by seed.`,
 	cmd.Flags().StringVar(&shard, "shard", "", "run only shard i/n of the seeds")
 	cmd.Flags().StringVar(&jsonFile, "json", "", "write every seed's result to this file")
 	cmd.Flags().BoolVar(&quiet, "quiet", false, "no progress bar")
+	cmd.Flags().StringVar(&out, "out", "", "write the sweep's report (plots and index.html) to this directory")
+	cmd.Flags().IntVar(&runMax, "run-reports", 10, "with --out: also write the run reports of up to this many failing seeds")
 	return cmd
+}
+
+// writeSweepReport reruns the first failing seeds for their run reports
+// (a run is deterministic: the rerun is the run) and writes the sweep's
+// report.
+func writeSweepReport(w io.Writer, dir string, results []reports.SeedResult, runMax int) error {
+	written := 0
+	for i := range results {
+		r := &results[i]
+		if !r.Failed || written == runMax {
+			continue
+		}
+		s, err := lookup(r.Scenario)
+		if err != nil {
+			return err
+		}
+		res, err := scenarios.Run(s, r.Seed, nil, scenarios.Options{})
+		if err != nil {
+			return usageError{err}
+		}
+		rel := filepath.Join("runs", fmt.Sprintf("%s-%d", r.Scenario, r.Seed))
+		if err := writeRunReport(filepath.Join(dir, rel), s, res); err != nil {
+			return err
+		}
+		r.Report = filepath.ToSlash(filepath.Join(rel, reports.RunIndex))
+		written++
+	}
+	if err := reports.WriteSweep(dir, results); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "report: %s\n", filepath.Join(dir, reports.RunIndex))
+	return nil
 }
 
 func planCmd() *cobra.Command {

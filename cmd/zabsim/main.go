@@ -1,5 +1,6 @@
 // Command zabsim runs zabsim's scenarios: one seed, a sweep over many, a
-// replay with the full trace, and the shrinking of a failing plan.
+// replay with the full trace, the shrinking of a failing plan, and the
+// reports (plots and an index.html) of a run or a sweep.
 //
 // Exit status: 0 when every run kept its promises (or, for a scenario that
 // must fail, was caught), 1 when one did not, 2 on bad input.
@@ -38,7 +39,7 @@ what the clients saw was allowed. One seed reproduces a run bit for bit.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(scenariosCmd(), runCmd(), sweepCmd(), planCmd(), shrinkCmd())
+	root.AddCommand(scenariosCmd(), runCmd(), replayCmd(), sweepCmd(), reportCmd(), planCmd(), shrinkCmd())
 	err := root.Execute()
 	switch {
 	case err == nil:

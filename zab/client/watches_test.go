@@ -134,7 +134,8 @@ func TestOneShotWatchesFireOnce(t *testing.T) {
 	}
 	require.Len(t, nodeEvents, 3, "only delivered events are recorded")
 	assert.Equal(t, Event{Client: 1, Session: 0x42, At: h.env.now, Type: tree.EventNodeDataChanged,
-		State: tree.StateSyncConnected, Path: "/a", Zxid: 0x12}, nodeEvents[0])
+		State: tree.StateSyncConnected, Path: "/a", Zxid: 0x12, Trigger: -1, Seq: h.hist.Ops[2].Seq + 1}, nodeEvents[0],
+		"the header's zxid is recorded, and the event is placed right after the last reply")
 }
 
 func TestWatchRegistrationFollowsTheResult(t *testing.T) {

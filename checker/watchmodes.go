@@ -72,6 +72,12 @@ type stdWatch struct {
 	// Invariant: guilty implies refuted is not empty.
 	guilty  bool
 	overdue string // a reply came long after its change committed, without it
+	// muted: the server holds it in another mode, which may never fire
+	// it: in 3.8 addWatch(PERSISTENT_RECURSIVE) on the path puts the
+	// connection's child watch there in recursive mode, which hears no
+	// NodeChildrenChanged (WatcherModeManager; ZOOKEEPER-4466 fixed it in
+	// 3.9). Nothing is required of it.
+	muted bool
 }
 
 func (w *stdWatch) refute(m watchMode, g error, why string) {
@@ -107,7 +113,8 @@ func (ix *changeIndex) next(path string, tbl watchTable, z zab.Zxid) (zab.Zxid, 
 func (r *sessionRun) register(op *client.Op, tbl watchTable, exist bool) {
 	key := stdKey{op.Path, tbl}
 	w := r.std[key]
-	if w == nil {
+	if w == nil || w.muted {
+		// A muted watch is set in standard mode again: it fires as new.
 		w = &stdWatch{key: key, by: op}
 		n, typ := r.wc.ix.next(op.Path, tbl, op.Zxid)
 		w.modes = []watchMode{{typ: typ, n: n, s: op.Zxid}}
@@ -125,7 +132,7 @@ func (r *sessionRun) register(op *client.Op, tbl watchTable, exist bool) {
 // or before L (its event would have come first), and setWatches' answers
 // (they come before any later reply).
 func (r *sessionRun) pruneByReply(w *stdWatch, op *client.Op, why string) {
-	if w.guilty {
+	if w.guilty || w.muted {
 		return
 	}
 	live := w.modes[:0:0]
@@ -155,7 +162,7 @@ func (r *sessionRun) pruneByReply(w *stdWatch, op *client.Op, why string) {
 // whose change is before T, setWatches' answers (they come first), and
 // modes armed at or after T (T was applied before them).
 func (r *sessionRun) pruneByEvent(w *stdWatch, k int, e *client.Event) {
-	if w.guilty {
+	if w.guilty || w.muted {
 		return
 	}
 	why := describeEvent(k, e) + " came first"
@@ -193,6 +200,9 @@ func (r *sessionRun) judge(w *stdWatch, k int, e *client.Event) bool {
 			return m.synth && m.typ == e.Type
 		}
 		return !m.synth && m.n == e.Trigger && m.typ == e.Type
+	}
+	if w.muted {
+		return true
 	}
 	if !w.guilty {
 		for _, m := range w.modes {
@@ -253,6 +263,11 @@ func (r *sessionRun) reconnect(e *client.Event) {
 	why := fmt.Sprintf("the session had seen %s when it reconnected at %d", e.Zxid, e.At)
 	for _, w := range r.stdWatches() {
 		if w.guilty {
+			continue
+		}
+		// setWatches re-adds child watches before recursive ones.
+		w.muted = w.muted || w.key.tbl == tChild && r.pers[persKey{w.key.path, true}] != nil
+		if w.muted {
 			continue
 		}
 		var live []watchMode
@@ -392,6 +407,9 @@ type persWatch struct {
 func (r *sessionRun) addPersistent(op *client.Op) {
 	key := persKey{op.Path, op.WatchMode == tree.AddWatchPersistentRecursive}
 	r.taint(op.Path) // a watch of the other mode on the path is replaced
+	if w := r.std[stdKey{op.Path, tChild}]; w != nil && key.recursive {
+		w.muted = true
+	}
 	pw := r.pers[key]
 	if pw == nil {
 		r.pers[key] = &persWatch{key: key, by: op, known: true, low: op.Zxid, checked: op.Zxid, clean: true}

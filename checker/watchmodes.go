@@ -24,7 +24,7 @@ type watchTable uint8
 
 const (
 	tData  watchTable = iota // dataWatches: getData's and exists' watches
-	tChild              // childWatches: getChildren's
+	tChild                   // childWatches: getChildren's
 )
 
 type stdKey struct {
@@ -64,7 +64,7 @@ type refutation struct {
 // client's watchers there, which one event uses up together.
 type stdWatch struct {
 	key         stdKey
-	data, exist bool      // the client holds data (or exist) watches: setWatches sends both lists
+	data, exist bool       // the client holds data (or exist) watches: setWatches sends both lists
 	by          *client.Op // the op that set it first
 	modes       []watchMode
 	refuted     []refutation

@@ -166,10 +166,11 @@ type sessionRun struct {
 	std  map[stdKey]*stdWatch
 	pers map[persKey]*persWatch
 
-	rel    zab.Zxid // lastZxidSeen at the last (re)connect
-	window bool     // setWatches' own events may still come
-	lastT  zab.Zxid // the newest trigger on this connection
-	lastEv int      // its event, -1 if none
+	rel    zab.Zxid        // lastZxidSeen at the last (re)connect
+	window bool            // setWatches' own events may still come
+	resent map[string]bool // paths setWatches named on this connection
+	lastT  zab.Zxid        // the newest trigger on this connection
+	lastEv int             // its event, -1 if none
 	seen   map[evKey]int
 	ever   map[evKey]bool
 	ended  bool

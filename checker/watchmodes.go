@@ -256,6 +256,10 @@ func (r *sessionRun) reconnect(e *client.Event) {
 	r.window = true
 	r.lastT, r.lastEv = 0, -1
 	r.seen = map[evKey]int{}
+	r.resent = map[string]bool{}
+	for k := range r.std {
+		r.resent[k.path] = true
+	}
 	hi := noChange
 	if it, ok := r.nextOnConn(func(it watchItem) bool { return it.op != nil && answered(it.op) && it.op.Zxid > 0 }); ok {
 		hi = it.op.Zxid
@@ -496,8 +500,12 @@ func (r *sessionRun) missedPersistent(pw *persWatch, c txnChange, key evKey, op 
 // persistentHears reports whether a persistent watch of the session hears
 // the event, from a change after it was armed.
 func (r *sessionRun) persistentHears(e *client.Event) bool {
-	if e.Trigger == zab.NoZxid {
-		return false // setWatches answers no persistent watch at once
+	// setWatches answers no persistent watch at once, but what it answers
+	// for a standard watch reaches the persistent ones on the path too:
+	// when the data list's answer used up the standard watchers, the
+	// child list's answer reaches only those.
+	if e.Trigger == zab.NoZxid && !(r.window && r.resent[e.Path]) {
+		return false
 	}
 	for _, pw := range r.persWatches() {
 		hears := pw.key.path == e.Path
@@ -506,7 +514,7 @@ func (r *sessionRun) persistentHears(e *client.Event) bool {
 			// watchers (ZOOKEEPER-4475), when another watch made the server send it.
 			hears = underPath(e.Path, pw.key.path)
 		}
-		if hears && (e.Trigger > pw.low || e.Trigger == 0) {
+		if hears && (e.Trigger > pw.low || e.Trigger <= 0) {
 			return true
 		}
 	}

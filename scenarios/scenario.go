@@ -139,6 +139,8 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	res.Verdict.Merge(checker.LinearizableWrites(c.History(), recs, time.Minute))
 	res.Verdict.Merge(checker.Reads(c.History(), recs, checker.ReadOptions{StrictSync: s.StrictSync}))
 	res.Verdict.Merge(checker.Liveness(c.History(), int64(p.HealAt), int64(s.Heal/2), int64(p.End)))
+	res.Verdict.Merge(checker.Watches(c.History(), recs, int64(s.Heal/2)))
+	res.Verdict.Merge(checker.Sessions(c.History(), recs))
 	return res, nil
 }
 

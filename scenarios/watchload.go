@@ -19,9 +19,10 @@ func watchWorkload(w *Workload) {
 	paths := []string{"/w0", "/w1", "/w0/a", "/q"}
 	for i, cl := range w.Clients {
 		cl := cl
-		act := watchOne
-		if i%2 == 1 {
-			act = writeOne
+		act := writeOne
+		if i%2 == 0 {
+			ww := &watcher{w: w, cl: cl, armed: map[string]bool{}}
+			act = func(_ *Workload, _ *client.Client, p string) { ww.act(p) }
 		}
 		w.Loop(sim.Second, w.Uniform(20*sim.Millisecond, 150*sim.Millisecond), func() {
 			if Live(cl) {
@@ -55,39 +56,74 @@ func writeOne(w *Workload, cl *client.Client, p string) {
 	}
 }
 
-func watchOne(w *Workload, cl *client.Client, p string) {
-	var rearm client.Watcher
-	rearm = func(ev zab.WatcherEvent) {
-		if !Live(cl) || w.stopped {
-			return
-		}
-		switch ev.Type {
-		case tree.EventNodeChildrenChanged:
-			cl.GetChildren(ev.Path, rearm, nil)
-		case tree.EventNodeCreated, tree.EventNodeDeleted:
-			cl.Exists(ev.Path, rearm, nil)
-		case tree.EventNodeDataChanged:
-			cl.GetData(ev.Path, rearm, nil)
+// watcher is one watching client: it keeps at most one watch of each
+// kind on a path, and re-arms it when it fires.
+type watcher struct {
+	w     *Workload
+	cl    *client.Client
+	armed map[string]bool // "data /p", "child /p": for lookup only
+}
+
+// arm leaves a watch of kind ("data" or "child") on p, re-armed from its
+// watcher when it fires, until the node is gone or it is removed.
+func (ww *watcher) arm(kind, p string) {
+	key := kind + " " + p
+	if ww.armed[key] {
+		return
+	}
+	ww.armed[key] = true
+	var fire client.Watcher
+	fire = func(ev zab.WatcherEvent) {
+		ww.armed[key] = false
+		switch {
+		case !Live(ww.cl) || ww.w.stopped:
+		case ev.Type == tree.EventDataWatchRemoved, ev.Type == tree.EventChildWatchRemoved:
+		case kind == "child":
+			ww.armed[key] = true
+			ww.cl.GetChildren(p, fire, func(_ []string, _ tree.Stat, err tree.Code) {
+				ww.armed[key] = ww.armed[key] && err == tree.OK
+			})
+		default:
+			ww.armed[key] = true
+			ww.cl.Exists(p, fire, func(_ tree.Stat, err tree.Code) {
+				ww.armed[key] = ww.armed[key] && (err == tree.OK || err == tree.NoNode)
+			})
 		}
 	}
-	switch w.Rand.Intn(12) {
+	switch {
+	case kind == "child":
+		ww.cl.GetChildren(p, fire, func(_ []string, _ tree.Stat, err tree.Code) {
+			ww.armed[key] = ww.armed[key] && err == tree.OK
+		})
+	case ww.w.Rand.Intn(2) == 0:
+		ww.cl.GetData(p, fire, func(_ []byte, _ tree.Stat, err tree.Code) {
+			ww.armed[key] = ww.armed[key] && err == tree.OK
+		})
+	default:
+		ww.cl.Exists(p, fire, func(_ tree.Stat, err tree.Code) {
+			ww.armed[key] = ww.armed[key] && (err == tree.OK || err == tree.NoNode)
+		})
+	}
+}
+
+func (ww *watcher) act(p string) {
+	w, cl := ww.w, ww.cl
+	switch w.Rand.Intn(10) {
 	case 0, 1:
-		cl.GetData(p, rearm, nil)
-	case 2, 3:
-		cl.Exists(p, rearm, nil)
-	case 4, 5:
-		cl.GetChildren(p, rearm, nil)
-	case 6:
+		ww.arm("data", p)
+	case 2:
+		ww.arm("child", p)
+	case 3:
 		cl.GetData(p, nil, nil)
-	case 7:
+	case 4:
 		cl.AddWatch(p, tree.AddWatchMode(w.Rand.Intn(2)), func(zab.WatcherEvent) {}, nil)
-	case 8:
+	case 5:
 		cl.RemoveWatches(p, tree.WatcherType(w.Rand.Intn(3)+1), w.Rand.Intn(2) == 0, nil)
-	case 9:
+	case 6, 7:
 		cl.Create("/q/e-", nil, tree.OpenACLUnsafe, tree.EphemeralSequential, nil)
-	case 10:
+	case 8:
 		cl.Create(fmt.Sprintf("/e%d", cl.ID()), nil, tree.OpenACLUnsafe, tree.Ephemeral, nil)
-	case 11:
+	case 9:
 		cl.Delete(fmt.Sprintf("/e%d", cl.ID()), -1, nil)
 	}
 }

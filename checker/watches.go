@@ -33,8 +33,9 @@ import (
 // on the same path makes it one-shot (WatcherModeManager), as does a
 // removeWatches of its type. A watch set by an op whose outcome is
 // unknown may or may not exist. The run ending before an event arrives is
-// no loss: a change is judged only against replies that came after it, or
-// replies that came Grace after it committed.
+// no loss: a watch is judged only against replies that came after its
+// change (which show the server had applied it), or that came grace after
+// it committed.
 //
 // The checker needs each notification's trigger zxid (Event.Trigger: the
 // header zxid 3.9 servers send, ZOOKEEPER-4655) and the order of replies
@@ -208,7 +209,7 @@ func (r *sessionRun) sessionEvent(e *client.Event) {
 	case tree.StateSyncConnected:
 		r.reconnect(e)
 	case tree.StateExpired, tree.StateClosed, tree.StateAuthFailed:
-		r.end(fmt.Sprintf("the session ended (%s at %d)", e.Type, e.At))
+		r.end(fmt.Sprintf("the session ended (%s)", e))
 	}
 }
 
@@ -276,7 +277,7 @@ func (r *sessionRun) notified(k int, e *client.Event) {
 	explained = explained || r.persistentHears(e) || r.maybeSet(e)
 	switch {
 	case explained || dup:
-	case r.ever[key]:
+	case e.Trigger > 0 && r.ever[key]:
 		r.wc.report(ErrWatchOnce, evWhere(k, e), "%s was already notified, and no watch of the session was waiting for it again", describeEvent(k, e))
 	default:
 		r.wc.report(ErrWatchTrigger, evWhere(k, e), "%s reached no watch the session had set", describeEvent(k, e))

@@ -133,6 +133,10 @@ func (g *gen) action(k Kind) []Action {
 		return []Action{{At: at, Kind: LatencySpike, Server: g.server(), Latency: g.between(5*time.Millisecond, 200*time.Millisecond),
 			Jitter: g.between(0, 50*time.Millisecond), For: g.between(time.Second, 5*time.Second)}}
 	case NearRollover:
+		// Its effect comes later, when the workload has used up the
+		// margin: keep it to the first half of the faults so the forced
+		// election is over long before the heal (a slow workload took 8 s).
+		at = g.between(time.Second, max(time.Second, (g.healAt-time.Second)/2)+time.Second)
 		return []Action{{At: at, Kind: NearRollover, Margin: 5 + g.r.Intn(50)}}
 	case ExpireSession:
 		if g.sh.Clients == 0 {

@@ -176,6 +176,15 @@ func init() {
 		},
 	})
 	Register(&Scenario{
+		Name:        "watches",
+		Description: "clients leave and re-arm watches (standard, persistent, recursive) and own ephemeral and sequential nodes while others write, under a swarm of faults",
+		Voters:      3, Observers: 1, Clients: 6,
+		Duration: 45 * time.Second, Heal: 15 * time.Second,
+		Server:   fastTicks,
+		Workload: watchWorkload,
+		Plan:     faults.Swarm,
+	})
+	Register(&Scenario{
 		Name:        "violation-network",
 		Description: "MUST FAIL: the network drops and reorders inside connections, which ZAB assumes it never does",
 		Voters:      3, Observers: 1, Clients: 5,

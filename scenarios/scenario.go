@@ -151,6 +151,8 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	res.Verdict.Merge(checker.Reads(c.History(), recs, checker.ReadOptions{StrictSync: s.StrictSync}))
 	res.Verdict.Merge(checker.Liveness(c.History(), int64(p.HealAt), int64(s.Heal/2), int64(p.End)))
 	res.Verdict.Merge(checker.LeaderElected(recs, s.Voters, int64(p.HealAt), int64(s.Heal/2)))
+	res.Verdict.Merge(checker.Watches(c.History(), recs, int64(s.Heal/2)))
+	res.Verdict.Merge(checker.Sessions(c.History(), recs))
 	el := newElectionTracker(s.Voters, int64(p.HealAt))
 	res.Timeline = buildTimeline(c, p, in.Skipped, el)
 	res.Stats = buildStats(res.Timeline, c.History(), el, res.Verdict)

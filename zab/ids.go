@@ -14,6 +14,9 @@ type Epoch int64
 // Zxid is a transaction id: epoch<<32 | counter (ZxidUtils).
 type Zxid int64
 
+// NoZxid is the zxid of a watch event no txn fired (WatchedEvent.NO_ZXID).
+const NoZxid Zxid = -1
+
 // SessionID identifies a client session. Its top byte is the myid of the
 // server that created it (SessionTrackerImpl.initializeNextSessionId).
 type SessionID int64

@@ -83,7 +83,9 @@ func (s *Server) read(cc *clientConn, req *Request) *Reply {
 			r.Err = s.removeWatches(cc, rec)
 		}
 	case *tree.SetWatchesRequest:
-		s.sendWatchEvents(t.SetWatches(rec.RelativeZxid, *rec, s.watcherOf(cc)), s.db.lastProcessed())
+		// No txn fired these: their header carries NO_ZXID, as
+		// ServerCnxn.process sends WatchedEvent.getZxid (ZOOKEEPER-4655).
+		s.sendWatchEvents(t.SetWatches(rec.RelativeZxid, *rec, s.watcherOf(cc)), NoZxid)
 	case *tree.MultiRequest:
 		r.Record = s.multiRead(cc, rec)
 	case nil:
@@ -126,7 +128,7 @@ func (s *Server) readPath(cc *clientConn, op tree.OpCode, path string, w tree.Wa
 
 func (s *Server) removeWatches(cc *clientConn, rec *tree.RemoveWatchesRequest) tree.Code {
 	code, evs := s.db.tree.RemoveWatches(rec.Path, s.watcherOf(cc), rec.Type, false)
-	s.sendWatchEvents(evs, s.db.lastProcessed())
+	s.sendWatchEvents(evs, NoZxid)
 	return code
 }
 

@@ -388,6 +388,8 @@ func (s *Server) completeWrite(cc *clientConn, e *LogEntry, res tree.Result) {
 	}
 }
 
+// sendWatchEvents notifies the watchers' connections; z goes in the
+// header: the txn that fired the events, or NoZxid.
 func (s *Server) sendWatchEvents(evs []tree.WatchEvent, z Zxid) {
 	for _, ev := range evs {
 		cc := s.clients[ConnID(ev.Watcher)]

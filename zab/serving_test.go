@@ -157,3 +157,40 @@ func TestSyncThenReadOnFollower(t *testing.T) {
 	require.NotNil(t, b.reply(r))
 	assert.Less(t, b.indexOf(s), b.indexOf(r))
 }
+
+// notifications lists the watch notifications received, with their
+// headers, in order.
+func (c *rawClient) notifications() []*Reply {
+	var out []*Reply
+	for _, m := range c.got {
+		if r, ok := m.(*Reply); ok && r.Xid == XidNotification {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// A notification's header carries the zxid of the txn that fired it; one
+// setWatches answers at once carries NO_ZXID, as ServerCnxn.process sends
+// WatchedEvent.getZxid (ZOOKEEPER-4655).
+func TestNotificationHeaderCarriesTheTriggeringZxid(t *testing.T) {
+	n := upEnsemble(t, 3, 0)
+	a, b := n.newRawClient(), n.newRawClient()
+	a.connect(1, ConnectRequest{})
+	b.connect(2, ConnectRequest{})
+	n.runFor(100 * millisecond)
+	created := a.request(tree.OpCreate, &tree.CreateRequest{Path: "/w", Data: []byte("1"), ACL: tree.OpenACLUnsafe})
+	n.runFor(100 * millisecond)
+	b.request(tree.OpGetData, &tree.PathWatchRequest{Path: "/w", Watch: true})
+	n.runFor(100 * millisecond)
+	set := a.request(tree.OpSetData, &tree.SetDataRequest{Path: "/w", Data: []byte("2"), Version: -1})
+	n.runFor(100 * millisecond)
+	b.request(tree.OpSetWatches, &tree.SetWatchesRequest{RelativeZxid: int64(a.reply(created).Zxid), DataWatches: []string{"/w"}})
+	n.runFor(100 * millisecond)
+
+	got := b.notifications()
+	require.Len(t, got, 2)
+	assert.Equal(t, a.reply(set).Zxid, got[0].Zxid, "the setData's txn fired it")
+	assert.Equal(t, tree.EventNodeDataChanged, got[1].Record.(*WatcherEvent).Type, "the node changed after the relative zxid")
+	assert.Equal(t, NoZxid, got[1].Zxid, "setWatches' own answer names no txn")
+}

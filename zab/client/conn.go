@@ -159,7 +159,7 @@ func (c *Client) reply(m *zab.Reply) {
 			c.lose(fmt.Sprintf("notification with %T", m.Record))
 			return
 		}
-		c.notify(*ev) // NB: lastZxidSeen does not move on notifications
+		c.notify(*ev, m.Zxid) // NB: lastZxidSeen does not move on notifications
 		return
 	}
 	if len(c.sent) == 0 {

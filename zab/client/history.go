@@ -17,6 +17,10 @@ type History struct {
 	Ops    []Op
 	Events []Event
 	Clock  func() int64
+	// seq numbers results and events in the order they were recorded:
+	// times tie when messages arrive together, and a checker must know
+	// whether a reply or a notification came first.
+	seq int64
 }
 
 // Outcome says whether an operation's effect is known.
@@ -63,10 +67,16 @@ type Op struct {
 	ACL     []tree.ACL
 	Ops     []tree.Op // multi and multiRead
 	Watch   bool      // it asked to leave a watch
+	// WatchMode is addWatch's mode: persistent or persistent-recursive.
+	WatchMode tree.AddWatchMode
 
 	Call    int64 // global time of the call
 	Return  int64 // global time of the result; -1 while Pending
 	Outcome Outcome
+	// Seq places the result among every result and event of the History,
+	// in the order they were recorded (0 while Pending). Invariant: it
+	// grows with Return.
+	Seq int64
 	// Err is the result code: the reply header's, or for multi and
 	// multiRead the first failing op's (what ZooKeeper.multi throws).
 	Err    tree.Code
@@ -142,13 +152,26 @@ type Event struct {
 	State   tree.KeeperState
 	Path    string
 	Zxid    zab.Zxid // the client's lastZxidSeen when it was delivered
+	// Trigger is, for a node event the server sent, the zxid its
+	// notification header carries: the txn that fired it, or zab.NoZxid (-1)
+	// when setWatches synthesised it on a reconnect (ServerCnxn.process
+	// sends WatchedEvent.getZxid, ZOOKEEPER-4655). 0 for session events
+	// and for the *WatchRemoved events the client makes itself.
+	Trigger zab.Zxid
+	// Seq places the event among every result and event of the History
+	// (see Op.Seq).
+	Seq int64
 }
 
 func (e Event) String() string {
 	if e.Type == tree.EventNone {
 		return fmt.Sprintf("c%d s=%#x at %d session %s seen=%s", e.Client, int64(e.Session), e.At, stateName(e.State), e.Zxid)
 	}
-	return fmt.Sprintf("c%d s=%#x at %d %s %s seen=%s", e.Client, int64(e.Session), e.At, e.Type, e.Path, e.Zxid)
+	s := fmt.Sprintf("c%d s=%#x at %d %s %s seen=%s", e.Client, int64(e.Session), e.At, e.Type, e.Path, e.Zxid)
+	if e.Trigger != 0 {
+		s += fmt.Sprintf(" zxid=%s", e.Trigger)
+	}
+	return s
 }
 
 func stateName(s tree.KeeperState) string {
@@ -178,6 +201,12 @@ func (h *History) now() int64 {
 	return h.Clock()
 }
 
+// next is the next place in the order of results and events.
+func (h *History) next() int64 {
+	h.seq++
+	return h.seq
+}
+
 // begin appends an op at its call and returns its index.
 func (h *History) begin(op Op) int {
 	op.Index = len(h.Ops)
@@ -195,6 +224,7 @@ func (h *History) complete(i int, r *zab.Reply, out Outcome, answered bool) {
 		panic(fmt.Sprintf("op completed twice: %s", op))
 	}
 	op.Return = h.now()
+	op.Seq = h.next()
 	op.Outcome = out
 	op.Err = r.Err
 	if !answered {

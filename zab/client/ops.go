@@ -253,7 +253,7 @@ func (c *Client) AddWatch(path string, mode tree.AddWatchMode, watch Watcher, cb
 			c.watches.add(c.watches.persistent, path, watch)
 		}
 	}
-	c.issue(Op{Type: tree.OpAddWatch, Path: path, Watch: true}, &tree.AddWatchRequest{Path: path, Mode: mode}, hook, codeCallback(cb))
+	c.issue(Op{Type: tree.OpAddWatch, Path: path, Watch: true, WatchMode: mode}, &tree.AddWatchRequest{Path: path, Mode: mode}, hook, codeCallback(cb))
 }
 
 func codeCallback(cb func(err tree.Code)) func(r *zab.Reply) {

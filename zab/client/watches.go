@@ -157,9 +157,10 @@ func (w *watchTable) remove(path string, typ tree.WatcherType) []removed {
 	return out
 }
 
-// notify handles a watch notification from the server.
-func (c *Client) notify(ev zab.WatcherEvent) {
-	c.queueEvent(ev, c.watches.materialize(ev, c.cfg.ChildEventsToRecursive))
+// notify handles a watch notification from the server; trigger is the
+// zxid its header carries (recorded, never used: lastZxidSeen stays).
+func (c *Client) notify(ev zab.WatcherEvent, trigger zab.Zxid) {
+	c.queueEventFrom(ev, trigger, c.watches.materialize(ev, c.cfg.ChildEventsToRecursive))
 }
 
 // sessionEvent announces a session state change to the default watcher.
@@ -171,6 +172,12 @@ func (c *Client) sessionEvent(state tree.KeeperState) {
 // last state passed on is dropped; the event is recorded and its watchers
 // are called in turn by the event thread.
 func (c *Client) queueEvent(ev zab.WatcherEvent, ws []Watcher) {
+	c.queueEventFrom(ev, 0, ws)
+}
+
+// queueEventFrom is queueEvent for a notification whose header carried
+// trigger.
+func (c *Client) queueEventFrom(ev zab.WatcherEvent, trigger zab.Zxid, ws []Watcher) {
 	if ev.Type == tree.EventNone && ev.State == c.sessionState {
 		return
 	}
@@ -182,7 +189,7 @@ func (c *Client) queueEvent(ev zab.WatcherEvent, ws []Watcher) {
 		return // nobody to deliver it to
 	}
 	c.hist.Events = append(c.hist.Events, Event{Client: c.cfg.ID, Session: c.session, At: c.hist.now(),
-		Type: ev.Type, State: ev.State, Path: ev.Path, Zxid: c.lastZxid})
+		Type: ev.Type, State: ev.State, Path: ev.Path, Zxid: c.lastZxid, Trigger: trigger, Seq: c.hist.next()})
 	for _, w := range ws {
 		c.queue(func() { w(ev) })
 	}

@@ -134,7 +134,8 @@ func TestOneShotWatchesFireOnce(t *testing.T) {
 	}
 	require.Len(t, nodeEvents, 3, "only delivered events are recorded")
 	assert.Equal(t, Event{Client: 1, Session: 0x42, At: h.env.now, Type: tree.EventNodeDataChanged,
-		State: tree.StateSyncConnected, Path: "/a", Zxid: 0x12}, nodeEvents[0])
+		State: tree.StateSyncConnected, Path: "/a", Zxid: 0x12, Trigger: -1, Seq: h.hist.Ops[2].Seq + 1}, nodeEvents[0],
+		"the header's zxid is recorded, and the event is placed right after the last reply")
 }
 
 func TestWatchRegistrationFollowsTheResult(t *testing.T) {
@@ -229,4 +230,33 @@ func TestRemoveWatches(t *testing.T) {
 	h.reconnect()
 	h.accept(0x42, 6000)
 	assert.Empty(t, h.out(), "nothing left to re-register")
+}
+
+// The History keeps what the checkers need to judge watches: the zxid a
+// notification's header carries, the mode of an addWatch, and the order
+// in which replies and events came, which times alone do not give (all
+// of these arrive at one instant).
+func TestHistoryOrdersRepliesAndEvents(t *testing.T) {
+	h := connected(t, Config{})
+	var rec recorder
+	h.cl.GetData("/a", rec.watcher("data"), nil)
+	h.cl.AddWatch("/r", tree.AddWatchPersistentRecursive, rec.watcher("r"), nil)
+	h.cl.GetData("/b", nil, nil)
+	rs := h.requests()
+	h.answer(rs[0], 0x10, tree.OK, &zab.GetDataResponse{})
+	h.answer(rs[1], 0x10, tree.OK, nil)
+	h.deliver(&zab.Reply{Xid: zab.XidNotification, Zxid: 0x11,
+		Record: &zab.WatcherEvent{Type: tree.EventNodeDataChanged, State: tree.StateSyncConnected, Path: "/a"}})
+	h.answer(rs[2], 0x11, tree.OK, &zab.GetDataResponse{})
+
+	ops, evs := h.hist.Ops, h.hist.Events
+	require.Len(t, ops, 3)
+	ev := evs[len(evs)-1]
+	assert.Equal(t, zab.Zxid(0x11), ev.Trigger, "the txn that fired it")
+	assert.Equal(t, tree.AddWatchPersistentRecursive, ops[1].WatchMode)
+	assert.Less(t, ops[1].Seq, ev.Seq)
+	assert.Less(t, ev.Seq, ops[2].Seq, "the event came before the reply that shows its change")
+	assert.Equal(t, ev.At, ops[2].Return, "at the same instant")
+	assert.Positive(t, evs[0].Seq, "session events are placed too")
+	assert.Zero(t, evs[0].Trigger)
 }

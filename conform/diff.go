@@ -15,8 +15,9 @@ type Side interface {
 	// Open starts a new session on slot i (adding the slot's credentials
 	// again) and returns its id.
 	Open(i int) (int64, error)
-	// Close ends slot i's session.
-	Close(i int)
+	// Close ends slot i's session and returns the events it got after
+	// its last op and before closeSession was answered.
+	Close(i int) []Event
 	// Do runs one op to its reply.
 	Do(op Op) Outcome
 }
@@ -180,8 +181,7 @@ func Differential(cfg DiffConfig, a, b Side) (Tally, error) {
 	step := func(op Op) error {
 		var oa, ob Outcome
 		if op.Kind == KReopen {
-			a.Close(op.Slot)
-			b.Close(op.Slot)
+			oa.Events, ob.Events = a.Close(op.Slot), b.Close(op.Slot)
 			g.Observe(op, oa) // the new session's label
 			if err := open(op.Slot); err != nil {
 				return err

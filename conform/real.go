@@ -24,9 +24,15 @@ type Real struct {
 type realSlot struct {
 	conn *zk.Conn
 	auth [][2]string // scheme, auth: added again on reopen
-	mu   sync.Mutex
-	// events is filled by the connection's receive goroutine, in the order
-	// notifications arrive, and drained after each op of the slot.
+	cur  *realEvents // the current session's
+}
+
+// realEvents is filled by one session's receive goroutine, in the order
+// notifications arrive, and drained after each op of its slot. Each
+// session has its own: a closed session's late events never reach the
+// next one's.
+type realEvents struct {
+	mu     sync.Mutex
 	events []Event
 }
 
@@ -49,13 +55,14 @@ func (quiet) Printf(string, ...any) {}
 // Open connects slot i and waits for its session.
 func (r *Real) Open(i int) (int64, error) {
 	s := r.slots[i]
+	evs := &realEvents{}
 	cb := func(ev zk.Event) {
 		if ev.Type == zk.EventSession || ev.Type == zk.EventNotWatching {
 			return
 		}
-		s.mu.Lock()
-		s.events = append(s.events, Event{Type: tree.EventType(ev.Type), Path: ev.Path})
-		s.mu.Unlock()
+		evs.mu.Lock()
+		evs.events = append(evs.events, Event{Type: tree.EventType(ev.Type), Path: ev.Path})
+		evs.mu.Unlock()
 	}
 	conn, _, err := zk.Connect([]string{r.addrs[i]}, r.timeout, zk.WithLogger(quiet{}), zk.WithEventCallback(cb))
 	if err != nil {
@@ -69,7 +76,7 @@ func (r *Real) Open(i int) (int64, error) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	s.conn = conn
+	s.conn, s.cur = conn, evs
 	for _, a := range s.auth {
 		if err := conn.AddAuth(a[0], []byte(a[1])); err != nil {
 			return 0, fmt.Errorf("slot %d: addAuth %s again: %v", i, a[0], err)
@@ -78,12 +85,17 @@ func (r *Real) Open(i int) (int64, error) {
 	return conn.SessionID(), nil
 }
 
-// Close ends slot i's session (closeSession).
-func (r *Real) Close(i int) {
-	if c := r.slots[i].conn; c != nil {
-		c.Close()
-		r.slots[i].conn = nil
+// Close ends slot i's session (closeSession) and returns the events it
+// got since its last op: go-zookeeper's Close returns once closeSession is
+// answered, and what the server sent before that has been handed over.
+func (r *Real) Close(i int) []Event {
+	c := r.slots[i].conn
+	if c == nil {
+		return nil
 	}
+	c.Close()
+	r.slots[i].conn = nil
+	return r.drain(i)
 }
 
 // CloseAll ends every session.
@@ -97,12 +109,12 @@ func (r *Real) CloseAll() {
 func (r *Real) SessionID(i int) int64 { return r.slots[i].conn.SessionID() }
 
 func (r *Real) drain(i int) []Event {
-	s := r.slots[i]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ev := s.events
-	s.events = nil
-	return ev
+	evs := r.slots[i].cur
+	evs.mu.Lock()
+	defer evs.mu.Unlock()
+	out := evs.events
+	evs.events = nil
+	return out
 }
 
 // Do runs one op and returns its outcome, with the events its session got

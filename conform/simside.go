@@ -105,15 +105,18 @@ func (s *Sim) addAuth(cl *client.Client, scheme, auth string) tree.Code {
 	return code
 }
 
-// Close ends slot i's session and waits until the client is closed.
-func (s *Sim) Close(i int) {
+// Close ends slot i's session, waits until the client is closed, and
+// returns the events it got since its last op.
+func (s *Sim) Close(i int) []Event {
 	cl := s.slots[i].cl
 	if cl == nil {
-		return
+		return nil
 	}
 	cl.Close()
 	_ = s.runUntil("close", func() bool { return cl.State() != client.Connected && cl.State() != client.Connecting })
+	evs := s.drain(i)
 	s.slots[i].cl = nil
+	return evs
 }
 
 // SessionID is slot i's current session.
@@ -194,6 +197,12 @@ func (s *Sim) Do(op Op) Outcome {
 	case KMulti:
 		cl.Multi(simMulti(op.Multi), func(res []tree.OpResult, err tree.Code) {
 			for _, r := range res {
+				if !goZKDecodes(r.Type) {
+					// What go-zookeeper makes of this reply: the results
+					// before this one, and APIError.
+					err = tree.APIError
+					break
+				}
 				o.Multi = append(o.Multi, SubOutcome{Err: r.Err, Path: r.Path, Stat: r.Stat})
 			}
 			finish(err)
@@ -217,6 +226,23 @@ func (s *Sim) Do(op Op) Outcome {
 	}
 	o.Events = s.drain(op.Slot)
 	return o
+}
+
+// goZKDecodes reports whether go-zookeeper v1.0.4 can decode a multi result
+// of this type. Its multiResponse.Decode (structs.go) knows create, setData,
+// check, delete and error, and answers any other type with ErrAPIError,
+// keeping the results before it. ZooKeeper answers a create of a container
+// (or TTL) node inside a multi with a create2 result carrying a Stat
+// (FinalRequestProcessor, release-3.8.0: "case OpCode.createContainer:
+// subResult = new CreateResult(subTxnResult.path, subTxnResult.stat)", and
+// that CreateResult is typed create2): zabsim's results go through the
+// same filter so the two sides compare.
+func goZKDecodes(t tree.OpCode) bool {
+	switch t {
+	case tree.OpCreate, tree.OpSetData, tree.OpCheck, tree.OpDelete, tree.OpError:
+		return true
+	}
+	return false
 }
 
 func simMulti(subs []SubOp) []tree.Op {

@@ -388,10 +388,20 @@ func (s *Server) completeWrite(cc *clientConn, e *LogEntry, res tree.Result) {
 	}
 }
 
+// sendWatchEvents notifies the watchers. An event goes out only if the
+// watcher's session may READ under the ACL it fired with; the watch is
+// used up either way (branch-3.8 since 3.8.4, and Debian's 3.8.0-11+deb12u2,
+// ZOOKEEPER-4799 / CVE-2024-23944: NIOServerCnxn.process(WatchedEvent,
+// List<ACL>) calls zkServer.checkACL(this, znodeAcl, Perms.READ, ...) and
+// returns on NoAuthException). Found by the differential test against a
+// real ensemble.
 func (s *Server) sendWatchEvents(evs []tree.WatchEvent, z Zxid) {
 	for _, ev := range evs {
 		cc := s.clients[ConnID(ev.Watcher)]
 		if cc == nil {
+			continue
+		}
+		if tree.CheckACL(ev.ACL, tree.PermRead, cc.auth) != tree.OK {
 			continue
 		}
 		s.env.Send(cc.conn, &Reply{Xid: XidNotification, Zxid: z,

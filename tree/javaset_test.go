@@ -1,0 +1,70 @@
+package tree
+
+// javaSet against java.util.HashSet: testdata/javaset.txt holds the
+// iteration orders Java 17 gave for random adds, removes and clones
+// (testdata/JavaSetOrder.java made it), and the set must give the same
+// after every step.
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestJavaSetIteratesAsJavaHashSet(t *testing.T) {
+	f, err := os.Open("testdata/javaset.txt")
+	require.NoError(t, err)
+	defer f.Close()
+	var set *javaSet
+	sc := bufio.NewScanner(f)
+	steps, maxSize := 0, 0
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if text == "new" {
+			set = &javaSet{}
+			continue
+		}
+		op, want, ok := strings.Cut(text, " =")
+		require.True(t, ok, "line %d: %q", line, text)
+		switch verb, arg, _ := strings.Cut(op, " "); verb {
+		case "add":
+			set.add(arg)
+		case "remove":
+			set.remove(arg)
+		case "clone":
+			set = set.clone()
+		default:
+			t.Fatalf("line %d: unknown op %q", line, op)
+		}
+		got := strings.Join(set.items(), " ")
+		require.Equal(t, strings.TrimPrefix(want, " "), got, "line %d: %s", line, op)
+		steps++
+		maxSize = max(maxSize, set.size)
+	}
+	require.NoError(t, sc.Err())
+	assert.Greater(t, steps, 2000)
+	assert.Greater(t, maxSize, 24, "the vectors reach a table of 64")
+}
+
+func TestJavaStringHash(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want int32
+	}{
+		{"empty", "", 0},
+		{"one char", "a", 97},
+		{"path", "/zookeeper", 954_481_661},
+		{"wraps around", "/lock-0000000012", 910_370_804},
+		{"non-BMP is two UTF-16 units", "\U0001F600", 1_772_899},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, javaStringHash(tt.in))
+		})
+	}
+}

@@ -83,7 +83,8 @@ func (g *Gen) Next() Op {
 	} else {
 		op = g.random()
 	}
-	if g.stale[op.Slot] && !isWrite(op.Kind) && op.Kind != KSync {
+	write := isWrite(op.Kind) && !clientRefuses(op)
+	if g.stale[op.Slot] && !write && op.Kind != KSync {
 		// A read, or addAuth, whose answer (and the events drained with
 		// it) could come before the session's server has applied another
 		// session's write: sync first. A write needs none: the leader
@@ -93,10 +94,10 @@ func (g *Gen) Next() Op {
 	}
 	op.Index = g.index
 	g.index++
-	if isWrite(op.Kind) || op.Kind == KSync {
+	if write || op.Kind == KSync {
 		g.stale[op.Slot] = false
 	}
-	if isWrite(op.Kind) {
+	if write {
 		for i := range g.stale {
 			if i != op.Slot {
 				g.stale[i] = true
@@ -112,6 +113,14 @@ func (g *Gen) Sync(i int) Op {
 	g.index++
 	g.stale[i] = false
 	return op
+}
+
+// clientRefuses reports whether both clients refuse op before sending it
+// (a bad path; Java's client throws IllegalArgumentException): it reaches
+// no server, so it orders nothing.
+func clientRefuses(op Op) bool {
+	return op.Kind != KMulti && op.Kind != KReopen && op.Kind != KAddAuth &&
+		tree.ValidatePath(op.Path, op.Mode.IsSequential()) != nil
 }
 
 func isWrite(k Kind) bool {

@@ -14,7 +14,7 @@ import (
 //
 // A Tree is not safe for concurrent use.
 type Tree struct {
-	nodes      map[string]*node // keyed by path; the root is "/"
+	nodes map[string]*node // keyed by path; the root is "/"
 	// ephemerals is DataTree.ephemerals: per session a HashSet whose
 	// iteration order clients see (see javaSet). As in Java a set stays
 	// when it empties, until the session is killed.

@@ -137,7 +137,7 @@ const previousMax = 25
 // DiffConfig is one differential run.
 type DiffConfig struct {
 	Seed  uint64
-	Ops   int    // how many ops (the syncs the sequence needs count)
+	Ops   int    // how many ops (the barriers the sequence needs count)
 	Root  string // the znode the sequence works under (created first)
 	Slots int    // sessions
 	// Trace, if set, hears every op with its outcome as compared.
@@ -213,9 +213,10 @@ func Differential(cfg DiffConfig, a, b Side) (Tally, error) {
 			return tally, err
 		}
 	}
-	// The last events: every session syncs and hands over what it got.
+	// The last events: every session passes a barrier and hands over
+	// what it got.
 	for i := 0; i < slots; i++ {
-		if err := step(g.Sync(i)); err != nil {
+		if err := step(g.Barrier(i)); err != nil {
 			return tally, err
 		}
 	}

@@ -112,7 +112,7 @@ func TestDifferentialCatchesEveryKindOfDifference(t *testing.T) {
 	}
 }
 
-func TestGenIsDeterministicAndSyncsStaleSessions(t *testing.T) {
+func TestGenIsDeterministicAndBringsStaleSessionsUpToDate(t *testing.T) {
 	run := func() []string {
 		g := NewGen(5, "/r", 4)
 		var out []string
@@ -121,13 +121,13 @@ func TestGenIsDeterministicAndSyncsStaleSessions(t *testing.T) {
 			op := g.Next()
 			out = append(out, op.String())
 			write := isWrite(op.Kind) && !clientRefuses(op)
-			if !write && op.Kind != KSync {
+			if !write {
 				require.True(t, fresh[op.Slot], "op %s reads a session that may lag behind another's write", op)
 			}
-			if write || op.Kind == KSync {
+			if write {
 				fresh[op.Slot] = true
 			}
-			if write {
+			if write && !op.Barrier {
 				for s := range fresh {
 					fresh[s] = s == op.Slot
 				}

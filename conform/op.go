@@ -58,6 +58,9 @@ type Op struct {
 	Multi   []SubOp
 	Scheme  string // addAuth
 	Auth    string // addAuth
+	// Barrier marks the multi Gen adds to bring a session up to date
+	// (see Gen); it changes nothing.
+	Barrier bool
 }
 
 // SubOp is one op of a multi: KCreate, KDelete, KSetData or KCheck.
@@ -97,6 +100,9 @@ func (o Op) String() string {
 	}
 	if o.Watch {
 		b.WriteString(" watch")
+	}
+	if o.Barrier {
+		b.WriteString(" (barrier)")
 	}
 	return b.String()
 }

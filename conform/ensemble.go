@@ -141,6 +141,37 @@ func Start(opts Options) (*Ensemble, error) {
 	return e, nil
 }
 
+// Attach takes over an ensemble start.sh started in dir (its servers'
+// zoo.cfg give the ports): Kill, Restart, Pause and Stop act on it.
+func Attach(dir string) (*Ensemble, error) {
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	e := &Ensemble{Dir: abs, bin: filepath.Join(abs, "bin"), env: os.Environ()}
+	text, err := os.ReadFile(e.ZooCfg(1))
+	if err != nil {
+		return nil, fmt.Errorf("conform: %s is no ensemble of start.sh: %v", dir, err)
+	}
+	for _, line := range strings.Split(string(text), "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "clientPort="); ok {
+			if e.Base, err = strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("conform: %s: bad clientPort %q", e.ZooCfg(1), v)
+			}
+		}
+	}
+	if e.Base == 0 {
+		return nil, fmt.Errorf("conform: %s has no clientPort", e.ZooCfg(1))
+	}
+	if err := e.writeScripts(); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
 func (e *Ensemble) writeScripts() error {
 	if err := os.MkdirAll(e.bin, 0o755); err != nil {
 		return err

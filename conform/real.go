@@ -284,6 +284,8 @@ var zkErrors = map[error]tree.Code{
 	// for a bad path, which zabsim's client reports as BadArguments.
 	zk.ErrInvalidPath:      tree.BadArguments,
 	zk.ErrConnectionClosed: tree.ConnectionLoss,
+	zk.ErrNoServer:         tree.ConnectionLoss,
+	zk.ErrClosing:          tree.ConnectionLoss,
 }
 
 // Code is the ZooKeeper code of a go-zookeeper error (OK for nil). An

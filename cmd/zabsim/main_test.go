@@ -91,3 +91,16 @@ func TestSweepReportsAndShards(t *testing.T) {
 }
 
 var regexpHash = regexp.MustCompile(`trace hash 0x[0-9a-f]{16}`)
+
+func TestConformRefusesWhatARealEnsembleCannotPlay(t *testing.T) {
+	for _, name := range []string{"swarm-5", "violation-disk", "register-partitions"} {
+		_, err := execute(t, conformCmd(), name)
+		var ue usageError
+		require.True(t, errors.As(err, &ue), "%s: %v", name, err)
+		assert.Contains(t, err.Error(), "cannot run on the real ensemble")
+	}
+	_, err := execute(t, conformCmd(), "leader-crsh")
+	var ue usageError
+	require.True(t, errors.As(err, &ue))
+	assert.Contains(t, err.Error(), "did you mean leader-crash")
+}

@@ -25,7 +25,7 @@ import (
 )
 
 var (
-	diffSeeds = flag.Int("conform.seeds", 8, "differential test: how many seeds (1..N)")
+	diffSeeds = flag.Int("conform.seeds", 12, "differential test: how many seeds (1..N)")
 	diffOps   = flag.Int("conform.ops", 800, "differential test: ops per seed")
 	diffSeed  = flag.Uint64("conform.seed", 0, "differential test: run only this seed")
 	diffTrace = flag.Bool("conform.trace", false, "differential test: log every op and its outcome")

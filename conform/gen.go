@@ -179,6 +179,11 @@ func (g *Gen) random() Op {
 		op.Kind, op.Path, op.Watch = KGetData, g.target(), g.pct(50)
 	case w < 69:
 		op.Kind, op.Path, op.Watch = KExists, g.target(), g.pct(50)
+		if g.pct(40) {
+			// A name a create may give later: exists watches that fire
+			// NodeCreated.
+			op.Path, op.Watch = tree.JoinPath(g.existing(), pick(g, []string{"a", "b", "c", "d", "e", "f", "g", "h"})), true
+		}
 	case w < 77:
 		op.Kind, op.Path, op.Watch = KGetChildren, g.target(), g.pct(50)
 	case w < 81:
@@ -375,7 +380,10 @@ func (g *Gen) multi(op *Op) {
 // bad paths, the root, ZooKeeper's own nodes.
 func (g *Gen) oddity(op *Op) {
 	bad := []string{"", "rel", g.root + "/", g.root + "//x", g.root + "/./x", g.root + "/..", g.root + "/x\x00y", g.root + "/\u0001"}
-	switch g.rng.IntN(8) {
+	switch g.rng.IntN(9) {
+	case 8:
+		// DigestAuthenticationProvider takes any text: "nocolon" is a user.
+		op.Kind, op.Scheme, op.Auth = KAddAuth, "digest", "nocolon"
 	case 0:
 		op.Kind, op.Path, op.Data, op.ACL = KCreate, pick(g, bad), nil, tree.OpenACLUnsafe
 	case 1:

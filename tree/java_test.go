@@ -1,9 +1,10 @@
 package tree
 
-// javaSet against java.util.HashSet: testdata/javaset.txt holds the
-// iteration orders Java 17 gave for random adds, removes and clones
-// (testdata/JavaSetOrder.java made it), and the set must give the same
-// after every step.
+// What tree reproduces of Java itself, against Java's own answers:
+// java.util.HashSet's iteration order (testdata/javaset.txt holds the
+// orders Java 17 gave for random adds, removes and clones; made by
+// testdata/JavaSetOrder.java), String.hashCode, and
+// DigestAuthenticationProvider.generateDigest.
 
 import (
 	"bufio"
@@ -67,4 +68,24 @@ func TestJavaStringHash(t *testing.T) {
 			assert.Equal(t, tt.want, javaStringHash(tt.in))
 		})
 	}
+}
+
+// GenerateDigest against DigestAuthenticationProvider's own main (Debian's
+// zookeeper 3.8.0: java -cp zookeeper.jar ...DigestAuthenticationProvider ID).
+func TestGenerateDigestIsJavas(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"user and password", "alice:secret", "alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E="},
+		{"no colon is a user without password", "nocolon", "nocolon:Ra+cHr2ZoHvBjtNArFGNGlVie4g="},
+		{"the first colon splits", "a:b:c", "a:cLzgnoJ6mP5qz3w+mwvPE2vDgu0="},
+		{"empty user", ":x", ":57b19mLA2vMhI/edHul/TytWqWE="},
+		{"empty", "", ":2jmj7l5rSw0yVb/vlWAYkK/YBwk="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, GenerateDigest(tt.in))
+		})
+	}
+	assert.Equal(t, DigestID("alice", "secret"), GenerateDigest("alice:secret"))
 }

@@ -89,3 +89,41 @@ func TestGenerateDigestIsJavas(t *testing.T) {
 	}
 	assert.Equal(t, DigestID("alice", "secret"), GenerateDigest("alice:secret"))
 }
+
+// AddAuthID against ServerCnxn.authInfo: testdata/authorder.txt holds the
+// orders Java 17 iterated 300 random sets of digest ids in (after the
+// connection's ip id; made by testdata/JavaAuthOrder.java).
+func TestAddAuthIDOrdersAsServerCnxn(t *testing.T) {
+	f, err := os.Open("testdata/authorder.txt")
+	require.NoError(t, err)
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	cases := 0
+	for line := 1; sc.Scan(); line++ {
+		added, want, ok := strings.Cut(sc.Text(), " =")
+		require.True(t, ok, "line %d", line)
+		var ids []ID
+		for _, a := range strings.Fields(added) {
+			ids = AddAuthID(ids, ID{Scheme: "digest", ID: a})
+		}
+		got := make([]string, len(ids))
+		for i, id := range ids {
+			got[i] = id.ID
+		}
+		require.Equal(t, strings.Fields(want), got, "line %d: %s", line, added)
+		cases++
+	}
+	require.NoError(t, sc.Err())
+	assert.Equal(t, 300, cases)
+}
+
+func TestAddAuthIDKeepsASetAndNeverTouchesItsInput(t *testing.T) {
+	a := ID{Scheme: "digest", ID: GenerateDigest("alice:secret")}
+	b := ID{Scheme: "digest", ID: GenerateDigest("bob:hunter2")}
+	ids := AddAuthID(nil, a)
+	held := ids // a request in flight
+	ids = AddAuthID(ids, b)
+	ids = AddAuthID(ids, b)
+	assert.Len(t, ids, 2, "an id added twice is there once")
+	assert.Equal(t, []ID{a}, held)
+}

@@ -1,6 +1,7 @@
 package tree
 
 import (
+	"sort"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -148,4 +149,43 @@ func (s *javaSet) clone() *javaSet {
 		panic("tree: javaSet clone is over its threshold")
 	}
 	return c
+}
+
+// javaIDHash is the jute-generated Id.hashCode: 17, then 37*h + the
+// scheme's String.hashCode, then 37*h + the id's.
+func javaIDHash(id ID) int32 {
+	h := int32(17)
+	h = 37*h + javaStringHash(id.Scheme)
+	return 37*h + javaStringHash(id.ID)
+}
+
+// authBins is the table of a fresh ConcurrentHashMap; it grows at 12
+// entries (sizeCtl), which a connection with the ip id ZooKeeper gives it
+// and 10 ids of its own does not reach.
+const authBins = 16
+
+// AddAuthID adds id to a connection's authenticated ids, kept as
+// ZooKeeper keeps them: a set (ServerCnxn.authInfo, over a
+// ConcurrentHashMap) whose iteration order is the order getAuthInfo hands
+// them to a request, and so the order fixupACL expands an "auth" ACL in
+// (seen by getACL). That order is by bin of Id.hashCode spread as
+// ConcurrentHashMap.spread does, and by insertion within a bin: a stable
+// sort by bin of a list in that order. ids must be in that order already;
+// it is never modified (requests in flight hold it), the result is new.
+//
+// NB: past 10 ids of a connection Java's table grows and its transfer
+// reorders bins, which is not modelled.
+func AddAuthID(ids []ID, id ID) []ID {
+	for _, x := range ids {
+		if x == id {
+			return ids
+		}
+	}
+	out := append(ids[:len(ids):len(ids)], id)
+	bin := func(x ID) uint32 {
+		h := uint32(javaIDHash(x))
+		return (h ^ h>>16) & 0x7fffffff & (authBins - 1)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return bin(out[i]) < bin(out[j]) })
+	return out
 }

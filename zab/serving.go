@@ -226,7 +226,9 @@ func (s *Server) addAuth(cc *clientConn, m *Request) {
 		s.dropClient(cc)
 		return
 	}
-	cc.auth = append(cc.auth, tree.ID{Scheme: "digest", ID: tree.GenerateDigest(string(a.Auth))})
+	// A set, in Java's order: an id added twice is there once, and an
+	// "auth" ACL expands in that order (found by the differential test).
+	cc.auth = tree.AddAuthID(cc.auth, tree.ID{Scheme: "digest", ID: tree.GenerateDigest(string(a.Auth))})
 	s.env.Send(cc.conn, &Reply{Xid: m.Xid})
 }
 

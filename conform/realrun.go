@@ -314,44 +314,17 @@ func (r *realRun) target(a faults.Action) (int, bool) {
 }
 
 func (r *realRun) apply(a faults.Action) {
-	e := r.cfg.Ensemble
 	switch a.Kind {
 	case faults.Crash, faults.CrashLeaderMid:
-		if a.Kind == faults.CrashLeaderMid {
-			a.Server = 0 // NB: no aiming at the K-th PROPOSAL: killed at once
-		}
-		n, ok := r.target(a)
-		if !ok {
-			return
-		}
-		leader, _ := e.Leader()
-		if err := e.Kill(n); err != nil {
-			r.skip(a, err.Error())
-			return
-		}
-		r.mu.Lock()
-		r.crashed[n] = true
-		r.mu.Unlock()
-		if n != leader {
-			r.note(a, "SIGKILL zk%d", n)
-			return
-		}
-		r.note(a, "SIGKILL zk%d (the leader)", n)
-		r.watchElection(n)
+		r.kill(a)
 	case faults.Restart:
-		for _, n := range r.targets(a.Server, r.crashed) {
-			if err := e.Restart(n); err != nil {
-				r.skip(a, err.Error())
-				continue
-			}
-			r.note(a, "restart zk%d", n)
-		}
+		r.each(a, r.crashed, "restart", r.cfg.Ensemble.Restart)
 	case faults.Pause:
 		n, ok := r.target(a)
 		if !ok {
 			return
 		}
-		if err := e.Pause(n); err != nil {
+		if err := r.cfg.Ensemble.Pause(n); err != nil {
 			r.skip(a, err.Error())
 			return
 		}
@@ -360,13 +333,7 @@ func (r *realRun) apply(a faults.Action) {
 		r.mu.Unlock()
 		r.note(a, "SIGSTOP zk%d", n)
 	case faults.Resume:
-		for _, n := range r.targets(a.Server, r.paused) {
-			if err := e.Resume(n); err != nil {
-				r.skip(a, err.Error())
-				continue
-			}
-			r.note(a, "SIGCONT zk%d", n)
-		}
+		r.each(a, r.paused, "SIGCONT", r.cfg.Ensemble.Resume)
 	case faults.ExpireSession:
 		if a.Client < 1 || a.Client > len(r.clients) {
 			r.skip(a, fmt.Sprintf("no client %d", a.Client))
@@ -379,6 +346,45 @@ func (r *realRun) apply(a faults.Action) {
 		r.note(a, "client %d's process dies (its session expires)", a.Client)
 	default:
 		r.skip(a, "not staged on a real ensemble (it needs the simulator, or root for iptables, tc or the clock)")
+	}
+}
+
+// kill SIGKILLs the action's server (the leader for crash-leader-mid: the
+// K-th PROPOSAL cannot be aimed at from outside, so it dies at once) and
+// times the election if it led.
+func (r *realRun) kill(a faults.Action) {
+	if a.Kind == faults.CrashLeaderMid {
+		a.Server = 0
+	}
+	n, ok := r.target(a)
+	if !ok {
+		return
+	}
+	leader, _ := r.cfg.Ensemble.Leader()
+	if err := r.cfg.Ensemble.Kill(n); err != nil {
+		r.skip(a, err.Error())
+		return
+	}
+	r.mu.Lock()
+	r.crashed[n] = true
+	r.mu.Unlock()
+	if n != leader {
+		r.note(a, "SIGKILL zk%d", n)
+		return
+	}
+	r.note(a, "SIGKILL zk%d (the leader)", n)
+	r.watchElection(n)
+}
+
+// each undoes a fault on the action's server, or (server 0) on every
+// server in set.
+func (r *realRun) each(a faults.Action, set map[int]bool, what string, undo func(int) error) {
+	for _, n := range r.targets(a.Server, set) {
+		if err := undo(n); err != nil {
+			r.skip(a, err.Error())
+			continue
+		}
+		r.note(a, "%s zk%d", what, n)
 	}
 }
 

@@ -48,6 +48,10 @@ type node struct {
 	aversion  int32
 }
 
+// names are the child names creates pick from: few, so they collide, and
+// some beyond ASCII (Java hashes and orders UTF-16, Go strings are UTF-8).
+var names = []string{"a", "b", "c", "d", "e", "f", "g", "h", "é", "日本"}
+
 // Credentials: slot 0 and 3 are alice, slot 1 is bob, slot 2 nobody.
 const (
 	alice = "alice:secret"
@@ -182,7 +186,7 @@ func (g *Gen) random() Op {
 		if g.pct(40) {
 			// A name a create may give later: exists watches that fire
 			// NodeCreated.
-			op.Path, op.Watch = tree.JoinPath(g.existing(), pick(g, []string{"a", "b", "c", "d", "e", "f", "g", "h"})), true
+			op.Path, op.Watch = tree.JoinPath(g.existing(), pick(g, names)), true
 		}
 	case w < 77:
 		op.Kind, op.Path, op.Watch = KGetChildren, g.target(), g.pct(50)
@@ -217,7 +221,7 @@ func (g *Gen) create(op *Op) {
 	} else if g.pct(50) {
 		parent = g.any()
 	}
-	name := pick(g, []string{"a", "b", "c", "d", "e", "f", "g", "h"})
+	name := pick(g, names)
 	if op.Mode.IsSequential() {
 		name = pick(g, []string{"q-", "lock-", ""})
 	}

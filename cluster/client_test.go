@@ -182,3 +182,36 @@ func TestClientCloseEndsTheSession(t *testing.T) {
 	cl.GetData("/", nil, func(_ []byte, _ tree.Stat, err tree.Code) { after = err })
 	assert.Equal(t, tree.SessionExpired, after)
 }
+
+// A watch event reaches a session only if it may READ the node (the
+// parent, for NodeChildrenChanged); the watch is used up either way
+// (ZOOKEEPER-4799, as Debian's 3.8.0-11+deb12u2 has it: found by the
+// differential test against a real ensemble).
+func TestClientWatchEventsNeedRead(t *testing.T) {
+	c, owner := withClient(t, 8, client.Config{})
+	watcher := c.AddClient(client.Config{})
+	watcher.Start()
+	c.World.RunFor(2 * sim.Second)
+	noRead := []tree.ACL{{Perms: tree.PermWrite | tree.PermCreate | tree.PermDelete, ID: tree.AnyoneID}}
+	owner.Create("/hidden", []byte("a"), noRead, tree.Persistent, nil)
+	owner.Create("/open", []byte("a"), tree.OpenACLUnsafe, tree.Persistent, nil)
+	c.World.RunFor(sim.Second)
+	var events []string
+	w := func(ev zab.WatcherEvent) { events = append(events, ev.Type.String()+" "+ev.Path) }
+	var codes []tree.Code
+	// exists checks no ACL: the watch is set on both.
+	watcher.Exists("/hidden", w, func(_ tree.Stat, err tree.Code) { codes = append(codes, err) })
+	watcher.Exists("/open", w, func(_ tree.Stat, err tree.Code) { codes = append(codes, err) })
+	c.World.RunFor(sim.Second)
+	require.Equal(t, []tree.Code{tree.OK, tree.OK}, codes)
+	owner.SetData("/hidden", []byte("b"), -1, nil)
+	owner.SetData("/open", []byte("b"), -1, nil)
+	c.World.RunFor(sim.Second)
+	assert.Equal(t, []string{"NodeDataChanged /open"}, events)
+	// The watch on /hidden was used up unheard: readable now, it stays
+	// silent.
+	owner.SetACL("/hidden", tree.OpenACLUnsafe, -1, nil)
+	owner.SetData("/hidden", []byte("c"), -1, nil)
+	c.World.RunFor(sim.Second)
+	assert.Equal(t, []string{"NodeDataChanged /open"}, events)
+}

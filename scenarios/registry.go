@@ -23,7 +23,7 @@ func init() {
 		Voters:      3, Observers: 1, Clients: 5,
 		Duration: 30 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: registerWorkload,
+		Workload: registerWorkload, WorkloadName: "register",
 	})
 	Register(&Scenario{
 		Name:        "leader-crash",
@@ -31,7 +31,7 @@ func init() {
 		Voters:      3, Observers: 1, Clients: 5,
 		Duration: 40 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: registerWorkload,
+		Workload: registerWorkload, WorkloadName: "register",
 		Plan: func(r faults.Rand, sh faults.Shape) faults.Plan {
 			p := faults.Plan{HealAt: faults.Duration(sh.End - sh.Heal), End: faults.Duration(sh.End)}
 			for at := 3 * time.Second; at < sh.End-sh.Heal-4*time.Second; at += 8 * time.Second {
@@ -49,8 +49,8 @@ func init() {
 		Voters:      3, Observers: 1, Clients: 5,
 		Duration: 45 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: registerWorkload,
-		Plan:     faults.Swarm,
+		Workload: registerWorkload, WorkloadName: "register",
+		Plan: faults.Swarm,
 	})
 	Register(&Scenario{
 		Name:        "ci",
@@ -61,8 +61,8 @@ func init() {
 		// gone back to LOOKING retry it for initLimit before they look.
 		Duration: 30 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: registerWorkload,
-		Plan:     faults.Swarm,
+		Workload: registerWorkload, WorkloadName: "register",
+		Plan: faults.Swarm,
 	})
 	Register(&Scenario{
 		Name:        "swarm-5",
@@ -70,8 +70,8 @@ func init() {
 		Voters:      5, Observers: 1, Clients: 10,
 		Duration: 45 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: registerWorkload,
-		Plan:     faults.Swarm,
+		Workload: registerWorkload, WorkloadName: "register",
+		Plan: faults.Swarm,
 	})
 	Register(&Scenario{
 		Name:        "register-partitions",
@@ -79,8 +79,8 @@ func init() {
 		Voters:      5, Observers: 0, Clients: 5,
 		Duration: 45 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: registerWorkload,
-		Plan:     faults.SwarmOf(faults.Partition, faults.Partition),
+		Workload: registerWorkload, WorkloadName: "register",
+		Plan: faults.SwarmOf(faults.Partition, faults.Partition),
 	})
 	Register(&Scenario{
 		Name:        "rollover",
@@ -88,7 +88,7 @@ func init() {
 		Voters:      3, Observers: 1, Clients: 5,
 		Duration: 40 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: registerWorkload,
+		Workload: registerWorkload, WorkloadName: "register",
 		Plan: func(r faults.Rand, sh faults.Shape) faults.Plan {
 			p := faults.Plan{HealAt: faults.Duration(sh.End - sh.Heal), End: faults.Duration(sh.End)}
 			for at := 3 * time.Second; at < sh.End-sh.Heal; at += time.Duration(2+r.Intn(4)) * time.Second {
@@ -103,7 +103,7 @@ func init() {
 		Voters:      3, Observers: 2, Clients: 6,
 		Duration: 45 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: registerWorkload,
+		Workload: registerWorkload, WorkloadName: "register",
 		Client: func(i int, c *client.Config) {
 			c.Servers = []zab.ServerID{zab.ServerID(4 + i%2), zab.ServerID(5 - i%2)}
 		},
@@ -136,7 +136,7 @@ func init() {
 		Voters:      3, Observers: 1, Clients: 10,
 		Duration: 40 * time.Second, Heal: 15 * time.Second,
 		Server:   fastTicks,
-		Workload: ephemeralWorkload,
+		Workload: ephemeralWorkload, WorkloadName: "ephemeral",
 		Plan: func(r faults.Rand, sh faults.Shape) faults.Plan {
 			p := faults.Plan{HealAt: faults.Duration(sh.End - sh.Heal), End: faults.Duration(sh.End)}
 			at := 6*time.Second + time.Duration(r.Float64()*float64(6*time.Second))
@@ -159,8 +159,8 @@ func init() {
 		Description: "MUST FAIL: fsync reports done but makes nothing durable, and the whole ensemble loses power twice",
 		Voters:      3, Observers: 0, Clients: 5,
 		Duration: 35 * time.Second, Heal: 15 * time.Second,
-		Server:    fastTicks,
-		Workload:  registerWorkload,
+		Server:   fastTicks,
+		Workload: registerWorkload, WorkloadName: "register",
 		Violation: sim.Violation{FsyncLies: true},
 		MustFail:  true,
 		Plan: func(r faults.Rand, sh faults.Shape) faults.Plan {
@@ -189,8 +189,8 @@ func init() {
 		Description: "MUST FAIL: the network drops and reorders inside connections, which ZAB assumes it never does",
 		Voters:      3, Observers: 1, Clients: 5,
 		Duration: 30 * time.Second, Heal: 15 * time.Second,
-		Server:    fastTicks,
-		Workload:  registerWorkload,
+		Server:   fastTicks,
+		Workload: registerWorkload, WorkloadName: "register",
 		Violation: sim.Violation{DropProb: 0.02, ReorderProb: 0.05},
 		MustFail:  true,
 	})

@@ -36,6 +36,9 @@ type Scenario struct {
 	Plan func(r faults.Rand, sh faults.Shape) faults.Plan
 	// Workload starts the clients' behaviour.
 	Workload func(w *Workload)
+	// WorkloadName names Workload for a driver outside the simulation
+	// (zabsim conform runs "register" or "ephemeral" on a real ensemble).
+	WorkloadName string
 	// Violation breaks the simulated network's promises on purpose. Such
 	// a scenario must fail: it proves the checkers see.
 	Violation sim.Violation

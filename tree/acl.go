@@ -128,6 +128,16 @@ func AuthenticatedScheme(scheme string) bool {
 	return scheme == "digest" || scheme == "super"
 }
 
+// GenerateDigest is DigestAuthenticationProvider.generateDigest: the id an
+// addAuth("digest", idPassword) gives, the text before the first ':' (all
+// of it if there is none) and base64(sha1(idPassword)). Any text is
+// accepted: "nocolon" authenticates as "nocolon:<digest>".
+func GenerateDigest(idPassword string) string {
+	user, _, _ := strings.Cut(idPassword, ":")
+	sum := sha1.Sum([]byte(idPassword))
+	return user + ":" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
 // DigestID is the id the digest scheme gives "user:password":
 // user:base64(sha1(user:password)), as DigestAuthenticationProvider.generateDigest.
 func DigestID(user, password string) string {

@@ -2,7 +2,6 @@ package tree
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -440,28 +439,23 @@ func prepCreateSession(r *PrepRequest) (Txn, Code) {
 // prepCloseSession collects the session's ephemerals: the committed ones,
 // adjusted by every outstanding record in order (deletes remove a path,
 // records owned by the session add one), and records a delete for each.
-// The paths are sorted so every replica deletes in the same order.
+// The paths go into the txn in the order Java's HashSet iterates them
+// (getEphemerals' clone, then es.remove and es.add), which is the order
+// every replica deletes them and watchers hear of it.
 //
 // NB: Java's parent record (made only when digests are enabled) updates
 // pzxid but not childCount, so a delete of the parent pipelined behind
 // the closeSession fails NotEmpty; ours decrements it.
 func (p *Prepper) prepCloseSession(r *PrepRequest) Txn {
-	set := make(map[string]bool)
-	for _, path := range p.tree.Ephemerals(r.SessionID) {
-		set[path] = true
-	}
+	set := p.tree.javaEphemerals(r.SessionID)
 	for _, c := range p.changes {
 		if c.deleted {
-			delete(set, c.path)
+			set.remove(c.path)
 		} else if r.SessionID != 0 && c.stat.EphemeralOwner == r.SessionID {
-			set[c.path] = true
+			set.add(c.path)
 		}
 	}
-	paths := make([]string, 0, len(set))
-	for path := range set {
-		paths = append(paths, path)
-	}
-	sort.Strings(paths)
+	paths := set.items()
 	for _, path := range paths {
 		parent, ok := p.record(ParentPath(path))
 		if !ok {

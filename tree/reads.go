@@ -114,9 +114,10 @@ func maskDigest(id string) string {
 }
 
 // GetEphemerals is getEphemerals: the session's ephemeral paths that start
-// with prefix ("" and "/" mean all), sorted.
+// with prefix ("" and "/" mean all), in the order of DataTree.getEphemerals'
+// HashSet (FinalRequestProcessor).
 func (t *Tree) GetEphemerals(session int64, prefix string) []string {
-	all := t.Ephemerals(session)
+	all := t.javaEphemerals(session).items()
 	// Java's String.trim strips every char <= ' ', not Unicode spaces.
 	p := strings.TrimFunc(prefix, func(r rune) bool { return r <= ' ' })
 	if p == "" || p == "/" {

@@ -182,7 +182,7 @@ func DecodeSnapshot(b []byte) (*Tree, []Session, error) {
 	}
 	t := &Tree{
 		nodes:      make(map[string]*node),
-		ephemerals: make(map[int64]map[string]struct{}),
+		ephemerals: make(map[int64]*javaSet),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
 		lastZxid:   lastZxid,
@@ -257,12 +257,10 @@ func DecodeSnapshot(b []byte) (*Tree, []Session, error) {
 		case EphemeralTTL:
 			t.ttls[path] = struct{}{}
 		case EphemeralNormal:
-			set := t.ephemerals[st.EphemeralOwner]
-			if set == nil {
-				set = make(map[string]struct{})
-				t.ephemerals[st.EphemeralOwner] = set
-			}
-			set[path] = struct{}{}
+			// NB: in the snapshot's order; Java adds them in its
+			// serialization order (children in HashSet order), so a
+			// loaded set may iterate otherwise than the live one did.
+			t.addEphemeral(st.EphemeralOwner, path)
 		}
 		prev = path
 	}

@@ -14,8 +14,11 @@ import (
 //
 // A Tree is not safe for concurrent use.
 type Tree struct {
-	nodes      map[string]*node // keyed by path; the root is "/"
-	ephemerals map[int64]map[string]struct{}
+	nodes map[string]*node // keyed by path; the root is "/"
+	// ephemerals is DataTree.ephemerals: per session a HashSet whose
+	// iteration order clients see (see javaSet). As in Java a set stays
+	// when it empties, until the session is killed.
+	ephemerals map[int64]*javaSet
 	containers map[string]struct{}
 	ttls       map[string]struct{}
 	dataWatch  watchTable
@@ -48,7 +51,7 @@ const (
 func New() *Tree {
 	t := &Tree{
 		nodes:      make(map[string]*node),
-		ephemerals: make(map[int64]map[string]struct{}),
+		ephemerals: make(map[int64]*javaSet),
 		containers: make(map[string]struct{}),
 		ttls:       make(map[string]struct{}),
 	}
@@ -147,14 +150,27 @@ func (t *Tree) SetLastZxid(z int64) { t.lastZxid = z }
 
 // Ephemerals returns the paths of a session's ephemeral nodes, sorted.
 func (t *Tree) Ephemerals(session int64) []string {
-	return sortedKeys(t.ephemerals[session])
+	out := t.javaEphemerals(session).items()
+	sort.Strings(out)
+	return out
+}
+
+// javaEphemerals is DataTree.getEphemerals: a clone of the session's set
+// (an empty set if it has none), iterated in Java's order.
+func (t *Tree) javaEphemerals(session int64) *javaSet {
+	if set := t.ephemerals[session]; set != nil {
+		return set.clone()
+	}
+	return &javaSet{}
 }
 
 // Sessions returns the sessions that own ephemeral nodes, in order.
 func (t *Tree) Sessions() []int64 {
 	ids := make([]int64, 0, len(t.ephemerals))
-	for id := range t.ephemerals {
-		ids = append(ids, id)
+	for id, set := range t.ephemerals {
+		if set.size > 0 {
+			ids = append(ids, id)
+		}
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	return ids
@@ -228,12 +244,7 @@ func (t *Tree) createNode(path string, data []byte, acl []ACL, owner int64, pare
 	case EphemeralTTL:
 		t.ttls[path] = struct{}{}
 	case EphemeralNormal:
-		set := t.ephemerals[owner]
-		if set == nil {
-			set = make(map[string]struct{})
-			t.ephemerals[owner] = set
-		}
-		set[path] = struct{}{}
+		t.addEphemeral(owner, path)
 	}
 	t.triggerCreate(events, path, acl, parentPath, parent.acl, zxid)
 	return n.clientStat(), OK
@@ -275,10 +286,7 @@ func (t *Tree) deleteNode(path string, zxid int64, events *[]WatchEvent) Code {
 		delete(t.ttls, path)
 	case EphemeralNormal:
 		if set := t.ephemerals[owner]; set != nil {
-			delete(set, path)
-			if len(set) == 0 {
-				delete(t.ephemerals, owner)
-			}
+			set.remove(path) // NB: Java keeps the emptied set
 		}
 	}
 	t.triggerDelete(events, path, n.acl, parentPath, parent.acl, zxid)
@@ -335,16 +343,34 @@ func (t *Tree) setCversionPzxid(path string, cversion int32, zxid int64) Code {
 }
 
 // killSession deletes a session's ephemerals: the paths the closeSession
-// txn names, then any the tree still holds for the session (a txn written
-// before 3.6 names none).
+// txn names, in its order, then any the tree still holds for the session
+// (a txn written before 3.6 names none), in the set's order
+// (DataTree.killSession).
 func (t *Tree) killSession(session, zxid int64, paths []string, events *[]WatchEvent) {
+	left := t.ephemerals[session]
+	delete(t.ephemerals, session)
 	for _, p := range paths {
 		t.deleteNode(p, zxid, events)
+		if left != nil {
+			left.remove(p)
+		}
 	}
-	for _, p := range t.Ephemerals(session) {
+	if left == nil {
+		return
+	}
+	for _, p := range left.items() {
 		t.deleteNode(p, zxid, events)
 	}
-	delete(t.ephemerals, session)
+}
+
+// addEphemeral puts path in its session's set (DataTree.createNode).
+func (t *Tree) addEphemeral(owner int64, path string) {
+	set := t.ephemerals[owner]
+	if set == nil {
+		set = &javaSet{}
+		t.ephemerals[owner] = set
+	}
+	set.add(path)
 }
 
 func (t *Tree) String() string {

@@ -47,6 +47,11 @@ type Config struct {
 	FinalizeWait            int64
 	MaxNotificationInterval int64
 
+	// LeaderConnectRetryDelay is zookeeper.leaderConnectDelayDuringRetryMs
+	// (100 ms): a learner whose connection to the leader failed tries
+	// again after it (Learner.LeaderConnector.connectToLeader).
+	LeaderConnectRetryDelay int64
+
 	// ExtendedTypes is zookeeper.extendedTypesEnabled (TTL nodes).
 	ExtendedTypes bool
 
@@ -110,6 +115,9 @@ func (c Config) WithDefaults() Config {
 	if c.ContainerMaxPerMinute == 0 {
 		c.ContainerMaxPerMinute = 10000
 	}
+	if c.LeaderConnectRetryDelay == 0 {
+		c.LeaderConnectRetryDelay = 100 * millisecond
+	}
 	if c.FinalizeWait == 0 {
 		c.FinalizeWait = 200 * millisecond
 	}
@@ -155,6 +163,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("config: snapCount %d must be at least 2", c.SnapCount)
 	case c.MinSessionTimeout > c.MaxSessionTimeout:
 		return fmt.Errorf("config: minSessionTimeout %d exceeds maxSessionTimeout %d", c.MinSessionTimeout, c.MaxSessionTimeout)
+	case c.LeaderConnectRetryDelay < 0:
+		return fmt.Errorf("config: leaderConnectDelayDuringRetryMs %d must not be negative", c.LeaderConnectRetryDelay/millisecond)
 	case c.CounterLimit < 2:
 		return fmt.Errorf("config: counter limit %d must be at least 2", c.CounterLimit)
 	}

@@ -112,7 +112,13 @@ func stepLearning(s *Server, ev Event) {
 			return
 		}
 		if ls.phase == lpRegister && ls.attempts < 5 {
-			s.env.SetTimer(second, Timer{Kind: TimerLearnerConnect, Gen: s.gen})
+			// Java sleeps leaderConnectDelayDuringRetryMs (100 ms) between
+			// tries (Learner.java, release-3.8.0: "Thread.sleep(
+			// leaderConnectDelayDuringRetryMs)"); its comment's "1000
+			// milliseconds" is stale. Found by zabsim conform: zabsim's
+			// elections after a leader crash took a second longer than
+			// a real ensemble's when a follower came before its leader.
+			s.env.SetTimer(s.cfg.LeaderConnectRetryDelay, Timer{Kind: TimerLearnerConnect, Gen: s.gen})
 			return
 		}
 		s.learnerShutdown("connection to the leader closed")

@@ -185,7 +185,7 @@ func (s *Server) leaderRevalidate(h *learnerHandler, p *Packet) {
 // clientRequest queues a request behind the connection's earlier ones.
 func (s *Server) clientRequest(cc *clientConn, m *Request) {
 	s.noteTouch(cc.session, cc.timeout)
-	if m.Xid == XidAuth {
+	if m.Type == tree.OpAuth {
 		s.addAuth(cc, m)
 		return
 	}
@@ -208,23 +208,28 @@ func (s *Server) clientRequest(cc *clientConn, m *Request) {
 	s.pump(cc)
 }
 
-// addAuth handles an auth packet; digest is the only scheme with a
-// provider here, as in a default ZooKeeper.
+// addAuth handles an auth packet, as ZooKeeperServer.processPacket does:
+// it is told apart by its type (OpCode.auth), whatever its xid, and the
+// answer echoes the request's xid with zxid 0 (Java's clients send
+// AUTHPACKET_XID, go-zookeeper its next xid). Digest is the only scheme
+// with a provider here; DigestAuthenticationProvider takes any text,
+// colon or not.
+//
+// NB: ZooKeeper also has the ip provider (IPAuthenticationProvider, which
+// accepts any addAuth and adds the connection's address) and gives every
+// connection an ("ip", address) id (NIOServerCnxn's constructor); zabsim's
+// connections have no address, so "ip" fails here and ip ACLs admit nobody.
 func (s *Server) addAuth(cc *clientConn, m *Request) {
 	a, ok := m.Record.(*tree.AuthRequest)
 	if !ok || a.Scheme != "digest" {
-		s.env.Send(cc.conn, &Reply{Xid: XidAuth, Err: tree.AuthFailed})
+		s.env.Send(cc.conn, &Reply{Xid: m.Xid, Err: tree.AuthFailed})
 		s.dropClient(cc)
 		return
 	}
-	user, pass, found := bytes.Cut(a.Auth, []byte(":"))
-	if !found {
-		s.env.Send(cc.conn, &Reply{Xid: XidAuth, Err: tree.AuthFailed})
-		s.dropClient(cc)
-		return
-	}
-	cc.auth = append(cc.auth, tree.ID{Scheme: "digest", ID: tree.DigestID(string(user), string(pass))})
-	s.env.Send(cc.conn, &Reply{Xid: XidAuth, Zxid: s.db.lastProcessed()})
+	// A set, in Java's order: an id added twice is there once, and an
+	// "auth" ACL expands in that order (found by the differential test).
+	cc.auth = tree.AddAuthID(cc.auth, tree.ID{Scheme: "digest", ID: tree.GenerateDigest(string(a.Auth))})
+	s.env.Send(cc.conn, &Reply{Xid: m.Xid})
 }
 
 // submitWrite sends a write on its way to a proposal.
@@ -388,12 +393,21 @@ func (s *Server) completeWrite(cc *clientConn, e *LogEntry, res tree.Result) {
 	}
 }
 
-// sendWatchEvents notifies the watchers' connections; z goes in the
-// header: the txn that fired the events, or NoZxid.
+// sendWatchEvents notifies the watchers; z goes in the header: the txn
+// that fired the events, or NoZxid. An event goes out only if the
+// watcher's session may READ under the ACL it fired with; the watch is
+// used up either way (branch-3.8 since 3.8.4, and Debian's 3.8.0-11+deb12u2,
+// ZOOKEEPER-4799 / CVE-2024-23944: NIOServerCnxn.process(WatchedEvent,
+// List<ACL>) calls zkServer.checkACL(this, znodeAcl, Perms.READ, ...) and
+// returns on NoAuthException). Found by the differential test against a
+// real ensemble.
 func (s *Server) sendWatchEvents(evs []tree.WatchEvent, z Zxid) {
 	for _, ev := range evs {
 		cc := s.clients[ConnID(ev.Watcher)]
 		if cc == nil {
+			continue
+		}
+		if tree.CheckACL(ev.ACL, tree.PermRead, cc.auth) != tree.OK {
 			continue
 		}
 		s.env.Send(cc.conn, &Reply{Xid: XidNotification, Zxid: z,

@@ -194,3 +194,35 @@ func TestNotificationHeaderCarriesTheTriggeringZxid(t *testing.T) {
 	assert.Equal(t, tree.EventNodeDataChanged, got[1].Record.(*WatcherEvent).Type, "the node changed after the relative zxid")
 	assert.Equal(t, NoZxid, got[1].Zxid, "setWatches' own answer names no txn")
 }
+
+// An auth packet is told apart by its type, whatever its xid, and the
+// answer echoes the xid with zxid 0 (ZooKeeperServer.processPacket):
+// go-zookeeper sends auth with its next xid. Digest takes any text.
+func TestAuthByTypeEchoesTheXid(t *testing.T) {
+	n := upEnsemble(t, 3, 1)
+	c := n.newRawClient()
+	c.connect(2, ConnectRequest{})
+	n.runFor(100 * millisecond)
+	auth := c.request(tree.OpAuth, &tree.AuthRequest{Scheme: "digest", Auth: []byte("nocolon")})
+	acl := []tree.ACL{{Perms: tree.PermAll, ID: tree.ID{Scheme: "digest", ID: tree.GenerateDigest("nocolon")}}}
+	create := c.request(tree.OpCreate, &tree.CreateRequest{Path: "/mine", ACL: acl})
+	read := c.request(tree.OpGetData, &tree.PathWatchRequest{Path: "/mine"})
+	n.runFor(100 * millisecond)
+	r := c.reply(auth)
+	require.NotNil(t, r, "the auth answer carries the request's xid")
+	assert.Equal(t, tree.OK, r.Err)
+	assert.Zero(t, r.Zxid)
+	require.NotNil(t, c.reply(create))
+	assert.Equal(t, tree.OK, c.reply(create).Err)
+	require.NotNil(t, c.reply(read))
+	assert.Equal(t, tree.OK, c.reply(read).Err, "the session is nocolon:<digest>")
+
+	other := n.newRawClient()
+	other.connect(2, ConnectRequest{})
+	n.runFor(100 * millisecond)
+	bad := other.request(tree.OpAuth, &tree.AuthRequest{Scheme: "kerberos", Auth: []byte("x")})
+	n.runFor(100 * millisecond)
+	require.NotNil(t, other.reply(bad))
+	assert.Equal(t, tree.AuthFailed, other.reply(bad).Err)
+	assert.True(t, other.closed, "an unknown scheme ends the connection")
+}

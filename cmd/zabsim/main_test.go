@@ -220,3 +220,16 @@ func TestSweepReportWritesTheFirstFailingSeedsRunReports(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(index), `href="runs/register-1/index.html"`)
 }
+
+func TestConformRefusesWhatARealEnsembleCannotPlay(t *testing.T) {
+	for _, name := range []string{"swarm-5", "violation-disk", "register-partitions"} {
+		_, err := execute(t, conformCmd(), name)
+		var ue usageError
+		require.True(t, errors.As(err, &ue), "%s: %v", name, err)
+		assert.Contains(t, err.Error(), "cannot run on the real ensemble")
+	}
+	_, err := execute(t, conformCmd(), "leader-crsh")
+	var ue usageError
+	require.True(t, errors.As(err, &ue))
+	assert.Contains(t, err.Error(), "did you mean leader-crash")
+}

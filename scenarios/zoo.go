@@ -99,9 +99,13 @@ func span(r faults.Rand, lo, hi time.Duration) time.Duration {
 	return lo + time.Duration(r.Float64()*float64(hi-lo))
 }
 
+// zooPlan is a plan of the actions, each no later than the heal.
 func zooPlan(sh faults.Shape, actions ...faults.Action) faults.Plan {
 	p := faults.Plan{HealAt: faults.Duration(sh.End - sh.Heal), End: faults.Duration(sh.End)}
-	p.Actions = actions
+	for _, a := range actions {
+		a.At = min(a.At, p.HealAt)
+		p.Actions = append(p.Actions, a)
+	}
 	return p.Sorted()
 }
 
@@ -326,8 +330,10 @@ func sequentialWorkload(w *Workload) {
 // partition, with the syncs its clients sent meanwhile; the partition
 // heals later.
 func pausedLeaderPlan(r faults.Rand, sh faults.Shape) faults.Plan {
-	t0 := span(r, 2*time.Second, 4*time.Second)
-	tr := t0 + span(r, 3500*time.Millisecond, 5500*time.Millisecond)
+	// After 4 s every reader has its session: a createSession held by
+	// the pause would be outstanding, and a sync waits for it.
+	t0 := span(r, 4*time.Second, 6*time.Second)
+	tr := t0 + span(r, 4500*time.Millisecond, 6*time.Second)
 	return zooPlan(sh,
 		faults.Action{At: at(t0), Kind: faults.Partition, Groups: [][]int{{3}, {1, 2}}},
 		faults.Action{At: at(t0), Kind: faults.Pause, Server: 3},
@@ -472,7 +478,7 @@ var zoo = []*Bug{
 		scenario: Scenario{
 			Description: "the leader stalls while others elect and write, then answers the syncs its clients sent meanwhile (strict sync reads)",
 			Voters:      3, Clients: 6,
-			Duration: 26 * time.Second, Heal: 15 * time.Second,
+			Duration: 30 * time.Second, Heal: 15 * time.Second,
 			Server: fastTicks, Workload: syncReadWorkload, Plan: pausedLeaderPlan,
 			StrictSync: true,
 			Client: func(i int, c *client.Config) {

@@ -302,7 +302,7 @@ func restartsPlan(r faults.Rand, sh faults.Shape) faults.Plan {
 func sequentialWorkload(w *Workload) {
 	for _, cl := range w.Clients {
 		cl := cl
-		w.Loop(sim.Second, w.Uniform(20*sim.Millisecond, 100*sim.Millisecond), func() {
+		w.Loop(sim.Second, w.Uniform(40*sim.Millisecond, 120*sim.Millisecond), func() {
 			if !Live(cl) {
 				return
 			}
@@ -464,8 +464,8 @@ var zoo = []*Bug{
 		Set:     func(c *zab.Config, on bool) { c.Bugs.ZK1046 = on },
 		scenario: Scenario{
 			Description: "sequential creates and deletes under one parent while servers restart from fuzzy snapshots",
-			Voters:      3, Clients: 5,
-			Duration: 25 * time.Second, Heal: 15 * time.Second,
+			Voters:      3, Clients: 4,
+			Duration: 22 * time.Second, Heal: 12 * time.Second,
 			Server:   func(c *zab.Config) { fastTicks(c); c.SnapCount = 20 },
 			Workload: sequentialWorkload, Plan: restartsPlan,
 		},

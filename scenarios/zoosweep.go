@@ -22,6 +22,9 @@ type ZooOptions struct {
 	// Full runs the whole band with the bug on, for the detection rate;
 	// otherwise a bug's sweep stops at its first caught seed.
 	Full bool
+	// CorrectSeeds widens the correct server's band: it runs seeds
+	// 1..max(the seeds the bug's sweep ran, CorrectSeeds), at most Seeds.
+	CorrectSeeds uint64
 	// ShrinkRuns bounds the runs spent shrinking each bug's first failing
 	// plan; 0 does not shrink.
 	ShrinkRuns int
@@ -45,7 +48,8 @@ type ZooResult struct {
 	Plan, Shrunk faults.Plan
 	ShrinkRuns   int
 	// Band is how many seeds the correct server ran (1..Band): those the
-	// bug's sweep ran. CorrectFailures are the ones it failed.
+	// bug's sweep ran, or ZooOptions.CorrectSeeds if more. CorrectFailures
+	// are the ones it failed.
 	Band            uint64
 	CorrectFailures []CorrectFailure
 	CorrectTime     time.Duration
@@ -181,7 +185,7 @@ func detect(bugs []*Bug, out []*ZooResult, opts ZooOptions) error {
 			r := b.runs[b.caught]
 			res.Guarantees, res.Plan = r.guarantees, r.plan
 		}
-		res.Band = last
+		res.Band = min(max(last, opts.CorrectSeeds), opts.Seeds)
 	}
 	return nil
 }

@@ -156,8 +156,12 @@ func printZoo(opts *zooOptions, res []*scenarios.ZooResult, wall time.Duration) 
 			median = float64(firsts[n/2-1]+firsts[n/2]) / 2
 		}
 	}
-	fmt.Fprintf(w, "\n%d/%d bugs caught within seeds 1-%d; seeds to detection: median %g, max %d\n",
-		caught, len(res), opts.Seeds, median, firsts[len(firsts)-1])
+	most := fmt.Sprint(firsts[len(firsts)-1])
+	if caught < len(res) {
+		most = fmt.Sprintf(">%d", opts.Seeds) // an uncaught bug counts as past the band
+	}
+	fmt.Fprintf(w, "\n%d/%d bugs caught within seeds 1-%d; seeds to detection: median %g, max %s\n",
+		caught, len(res), opts.Seeds, median, most)
 	fmt.Fprintf(w, "run time to detection %.1fs, correct server %.1fs over %d seeds (%d failing); %.1fs wall on %d jobs (GOMAXPROCS %d), shrinking included\n",
 		detection.Seconds(), correct.Seconds(), correctSeeds, correctFail, wall.Seconds(), opts.Jobs, runtime.GOMAXPROCS(0))
 	for _, r := range res {

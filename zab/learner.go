@@ -323,6 +323,8 @@ func (s *Server) learnerNewLeader(p *Packet) {
 			ackNewLeader()
 			return
 		}
+		// The switches re-create three generations of this code, oldest
+		// first; with several on, the oldest wins.
 		switch {
 		case s.cfg.Bugs.ZK3911:
 			s.newLeaderBug3911(p, done)

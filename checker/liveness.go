@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/zabsim/zabsim/cluster"
 	"github.com/zabsim/zabsim/sim"
@@ -17,7 +18,21 @@ import (
 var (
 	ErrLiveness = errors.New("liveness: after the faults heal, live clients' operations complete")
 	ErrNoLeader = errors.New("liveness: after the faults heal, a leader is established")
+	// ErrEventStorm: the servers kept messaging without making progress
+	// until the run's event budget ran out (an election whose votes beat
+	// each other in a circle, ZOOKEEPER-1419).
+	ErrEventStorm = errors.New("liveness: the ensemble settles instead of messaging without end")
 )
+
+// EventBudget reports a run stopped by its event budget: budget events
+// delivered by virtual time at, far more than any settled run needs.
+func EventBudget(exhausted bool, budget, at int64) Verdict {
+	var v Verdict
+	if exhausted {
+		v.add(ErrEventStorm, "the world's event budget", "%d events delivered by %s; the run stopped there", budget, time.Duration(at))
+	}
+	return v
+}
 
 // Liveness checks the heal window of a run: every operation called from
 // healAt+bound until end was answered (the clients' sessions that expired

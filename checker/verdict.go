@@ -92,3 +92,51 @@ func (v *Verdict) Merge(o Verdict) {
 	v.Violations = append(v.Violations, o.Violations...)
 	v.Allowed = append(v.Allowed, o.Allowed...)
 }
+
+// shortNames name each guarantee in a word or two, for tables.
+var shortNames = []struct {
+	guarantee error
+	name      string
+}{
+	{ErrOneLeaderPerEpoch, "one-leader"},
+	{ErrIntegrity, "integrity"},
+	{ErrAgreement, "agreement"},
+	{ErrTotalOrder, "total-order"},
+	{ErrDurability, "durability"},
+	{ErrReplicaDigest, "replica-digest"},
+	{ErrPrimaryOrder, "primary-order"},
+	{ErrLinearizability, "linearizable-writes"},
+	{ErrUndecided, "undecided"},
+	{ErrReadAtZxid, "read-at-zxid"},
+	{ErrSessionOrder, "session-order"},
+	{ErrSyncRead, "strict-sync-read"},
+	{ErrLiveness, "liveness"},
+	{ErrNoLeader, "leader-elected"},
+	{ErrEventStorm, "event-storm"},
+	{ErrSessionEnded, "session-ends"},
+}
+
+// Short names a guarantee in a word or two ("durability"); an error that
+// is not one of the guarantees is named by its text.
+func Short(guarantee error) string {
+	for _, sn := range shortNames {
+		if errors.Is(guarantee, sn.guarantee) {
+			return sn.name
+		}
+	}
+	return guarantee.Error()
+}
+
+// Caught lists the short names of the guarantees a verdict's violations
+// break, in the order they were first found.
+func (v Verdict) Caught() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, x := range v.Violations {
+		if n := Short(x.Guarantee); !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}

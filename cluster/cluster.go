@@ -28,6 +28,9 @@ type Config struct {
 	Latency      sim.Latency
 	FsyncLatency sim.Latency
 	KeepTrace    bool
+	// MaxEvents stops the world after this many delivered events (0: no
+	// limit), so a message storm cannot run a sweep out of time.
+	MaxEvents int64
 }
 
 // Record is one observation a server reported, with when and who.
@@ -87,7 +90,7 @@ func New(cfg Config) (*Cluster, error) {
 	if cfg.Voters < 1 || cfg.Voters+cfg.Observers > 254 {
 		return nil, fmt.Errorf("cluster: %d voters and %d observers: need 1..254 servers with at least one voter", cfg.Voters, cfg.Observers)
 	}
-	w := sim.NewWorld(sim.Config{Seed: cfg.Seed, KeepTrace: cfg.KeepTrace, Latency: cfg.Latency, FsyncLatency: cfg.FsyncLatency})
+	w := sim.NewWorld(sim.Config{Seed: cfg.Seed, KeepTrace: cfg.KeepTrace, Latency: cfg.Latency, FsyncLatency: cfg.FsyncLatency, MaxEvents: cfg.MaxEvents})
 	c := &Cluster{World: w, cfg: cfg, byNode: map[sim.NodeID]zab.ServerID{}, peers: peers}
 	for _, p := range c.peers {
 		sn := &serverNode{c: c, id: p.ID}

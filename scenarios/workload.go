@@ -16,6 +16,16 @@ type Workload struct {
 	// End is when the run stops issuing operations.
 	End     sim.Time
 	stopped bool
+	parent  *Workload // a sub-workload stops with its parent
+}
+
+func (w *Workload) done() bool {
+	return w.stopped || w.parent != nil && w.parent.done() || w.Now() >= w.End
+}
+
+// sub is the workload of some of the clients; it stops with w.
+func (w *Workload) sub(clients []*client.Client) *Workload {
+	return &Workload{Cluster: w.Cluster, Rand: w.Rand, Clients: clients, End: w.End, parent: w}
 }
 
 // Now is the world's virtual time.
@@ -26,7 +36,7 @@ func (w *Workload) Now() sim.Time { return w.Cluster.World.Now() }
 func (w *Workload) Loop(start sim.Time, pause func() sim.Time, fn func()) {
 	var tick func()
 	tick = func() {
-		if w.stopped || w.Now() >= w.End {
+		if w.done() {
 			return
 		}
 		fn()

@@ -94,3 +94,29 @@ func (CreateSessionTxn) isTxn()   {}
 func (CloseSessionTxn) isTxn()    {}
 func (ErrorTxn) isTxn()           {}
 func (MultiTxn) isTxn()           {}
+
+// WithoutParentCVersion returns txn as servers before ZOOKEEPER-1046 wrote
+// it: creates (also inside a multi) carry parentCVersion -1, so applying
+// one recomputes the parent's cversion as its current one plus one, and a
+// create replayed over a node that exists bumps it again (the restore
+// path's incrementCversion). Other txns are returned as they are.
+func WithoutParentCVersion(txn Txn) Txn {
+	switch t := txn.(type) {
+	case CreateTxn:
+		t.ParentCVersion = -1
+		return t
+	case CreateContainerTxn:
+		t.ParentCVersion = -1
+		return t
+	case CreateTTLTxn:
+		t.ParentCVersion = -1
+		return t
+	case MultiTxn:
+		subs := make([]SubTxn, len(t.Txns))
+		for i, sub := range t.Txns {
+			subs[i] = SubTxn{Type: sub.Type, Txn: WithoutParentCVersion(sub.Txn)}
+		}
+		return MultiTxn{Txns: subs}
+	}
+	return txn
+}

@@ -16,7 +16,10 @@ import (
 // (Leader.propose's XidRolloverException).
 func (s *Server) propose(e *LogEntry) bool {
 	l := s.leader
-	if e.Zxid().Counter() >= s.cfg.CounterLimit {
+	// With Bugs.ZK1277 there is no such check (ZOOKEEPER-1277): past
+	// 0xffffffff the counter carries into the epoch bits, and the leader
+	// proposes zxids of an epoch nobody established.
+	if e.Zxid().Counter() >= s.cfg.CounterLimit && !s.cfg.Bugs.ZK1277 {
 		s.leaderShutdown(fmt.Sprintf("zxid %s: lower 32 bits have rolled over, forcing re-election and a new epoch", e.Zxid()))
 		return false
 	}
@@ -123,6 +126,9 @@ func (s *Server) leaderBroadcastPacket(h *learnerHandler, p *Packet) {
 		}
 	case PacketPing:
 		s.touchSessions(p.Touches)
+		if p.SyncRound != 0 {
+			s.syncRoundAnswered(h, p.SyncRound)
+		}
 	case PacketRevalidate:
 		s.leaderRevalidate(h, p)
 	case PacketRequest:

@@ -64,14 +64,64 @@ type Config struct {
 	ContainerMaxPerMinute  int
 	ContainerMaxNeverUsed  int64
 
+	// QuorumSync makes sync a quorum operation, the fix ZOOKEEPER-1675
+	// proposes: with no proposal outstanding the leader answers a sync
+	// only after a quorum answered a PING sent after it (a round that
+	// proves it still leads). Off is 3.8, which answers at once, so a
+	// deposed leader that does not know it yet can answer a sync.
+	QuorumSync bool
+
 	// Bugs switches on re-created ZooKeeper bugs; all off is correct.
 	Bugs Bugs
 }
 
 // Bugs are run-time switches for re-creations of real ZooKeeper bugs, each
-// named by its JIRA id. The zero value is the correct server.
+// named by its JIRA id and documented where it deviates (grep for
+// Bugs.ZKnnnn). The zero value is the correct server.
 type Bugs struct {
-	ZK1419 bool // vote order lets a higher id beat a higher epoch
+	// ZK1419: the vote order lets equal zxids and a higher id beat a
+	// higher epoch (FastLeaderElection.totalOrderPredicate before
+	// ZOOKEEPER-1419), so the order is not transitive (voteBeats).
+	ZK1419 bool
+	// ZK3023: a follower ACKs a proposal when it is written, before its
+	// fsync, and ACKs NEWLEADER with the DIFF's txns written but not
+	// synced (Learner.syncWithLeader before ZOOKEEPER-3023 and 4646):
+	// a crash then loses a txn a quorum acknowledged (learnerBroadcast,
+	// learnerNewLeader).
+	ZK3023 bool
+	// ZK4643: a follower persists the new currentEpoch before the txns of
+	// its DIFF sync are logged and synced (Learner.syncWithLeader before
+	// ZOOKEEPER-4643's fix): a crash in between leaves it with the new
+	// epoch and a short log, which then wins elections (learnerNewLeader).
+	ZK4643 bool
+	// ZK3911: a follower ACKs NEWLEADER with the DIFF's txns only in
+	// memory and logs them after UPTODATE, while the leader starts
+	// serving on the NEWLEADER quorum (Learner.syncWithLeader before
+	// ZOOKEEPER-3911) (learnerNewLeader, learnerUpToDate).
+	ZK3911 bool
+	// ZK1277: the leader keeps proposing past the zxid counter limit,
+	// so the counter carries into the epoch bits (Leader.propose before
+	// ZOOKEEPER-1277's XidRolloverException) (propose).
+	ZK1277 bool
+	// ZK1208: a client's closeSession does not mark its session closing,
+	// so a create-ephemeral queued behind it still passes checkSession
+	// and outlives the session (PrepRequestProcessor before
+	// ZOOKEEPER-1208's setSessionClosing) (leaderSubmit).
+	ZK1208 bool
+	// ZK2355: a follower takes a DIFF's zxid as its last processed zxid
+	// before applying the DIFF's txns (Learner.syncWithLeader before
+	// ZOOKEEPER-2355): if the sync breaks off, it rejoins claiming txns
+	// it never applied, and an ephemeral whose closeSession was among
+	// them outlives its session on that replica (learnerFirstSync).
+	ZK2355 bool
+	// ZK1046: a create's parent cversion is recomputed when the txn is
+	// applied (the parent's plus one, and plus one again for a create
+	// replayed over a snapshot that holds its node), not restored from
+	// the txn's parentCVersion (DataTree.createNode and
+	// FileTxnSnapLog.processTransaction before ZOOKEEPER-1046): replay
+	// over a fuzzy snapshot leaves the parent's cversion, and with it the
+	// sequential names, different from the other replicas' (database.apply).
+	ZK1046 bool
 }
 
 const (

@@ -58,6 +58,14 @@ func (db *database) lastLogged() Zxid {
 	return z
 }
 
+// lastLoggedEntry is the zxid of the last txn in the log, 0 if none.
+func (db *database) lastLoggedEntry() Zxid {
+	if n := len(db.log); n > 0 {
+		return db.log[n-1].entry.Zxid()
+	}
+	return 0
+}
+
 // recover loads the newest valid snapshot and replays the log after it
 // (FileTxnSnapLog.restore). A torn tail of the last log file is cut off; any
 // other bad record is an error naming the file and offset.
@@ -177,7 +185,13 @@ func (db *database) appendTxn(e *LogEntry) {
 
 // apply applies a committed txn to the tree and the session table.
 func (db *database) apply(e *LogEntry) tree.Result {
-	r := db.tree.Apply(e.Hdr, e.Txn)
+	txn := e.Txn
+	if db.cfg.Bugs.ZK1046 {
+		// Before ZOOKEEPER-1046 a create did not carry the parent's
+		// cversion: every replica recomputed it as it applied the txn.
+		txn = tree.WithoutParentCVersion(txn)
+	}
+	r := db.tree.Apply(e.Hdr, txn)
 	sid := SessionID(e.Hdr.SessionID)
 	switch t := e.Txn.(type) {
 	case tree.CreateSessionTxn:

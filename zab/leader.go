@@ -80,6 +80,10 @@ type leaderState struct {
 	prep          *tree.Prepper
 
 	syncWaits []syncWait // syncs answered once their zxid commits
+	// syncRounds are quorum sync rounds awaiting a quorum (QuorumSync),
+	// oldest first; lastSyncRound numbers them.
+	syncRounds    []*syncRound
+	lastSyncRound uint64
 
 	tick       int64
 	tickSkip   bool

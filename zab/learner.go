@@ -50,6 +50,12 @@ type learnerState struct {
 	// acknowledges them once broadcasting, so outstanding ones can commit.
 	ackAtUpToDate []Zxid
 
+	// markedAhead: a DIFF moved the last processed zxid ahead of what is
+	// applied and logged (Bugs.ZK2355); logFloor is the last logged zxid
+	// before it, and what comes after it is still logged.
+	markedAhead bool
+	logFloor    Zxid
+
 	// pending are logged proposals awaiting COMMIT, in zxid order
 	// (FollowerZooKeeperServer.pendingTxns).
 	pending []*LogEntry
@@ -225,6 +231,14 @@ func (s *Server) learnerFirstSync(p *Packet) {
 	switch p.Type {
 	case PacketDiff:
 		ls.snapshotNeeded = false
+		if s.cfg.Bugs.ZK2355 && p.Zxid > s.db.lastProcessed() {
+			// ZOOKEEPER-2355: setlastProcessedZxid(DIFF's zxid) before
+			// the DIFF's txns are applied. Should the sync break off, the
+			// learner looks again claiming them, and a fast-forward from
+			// disk skips them as applied.
+			ls.markedAhead, ls.logFloor = true, s.db.lastLogged()
+			s.db.tree.SetLastZxid(int64(p.Zxid))
+		}
 	case PacketSnap:
 		if err := s.db.restoreSnapshot(p.Snapshot); err != nil {
 			s.learnerShutdown(fmt.Sprintf("bad snapshot from leader: %v", err))
@@ -315,12 +329,69 @@ func (s *Server) learnerNewLeader(p *Packet) {
 			ackNewLeader()
 			return
 		}
-		for _, e := range ls.notLogged {
-			s.logProposal(e)
-			ls.ackAtUpToDate = append(ls.ackAtUpToDate, e.Zxid())
+		// The switches re-create three generations of this code, oldest
+		// first; with several on, the oldest wins.
+		switch {
+		case s.cfg.Bugs.ZK3911:
+			s.newLeaderBug3911(p, done)
+		case s.cfg.Bugs.ZK4643:
+			s.newLeaderBug4643(p, done)
+		case s.cfg.Bugs.ZK3023:
+			s.newLeaderBug3023(p, done)
+		default:
+			s.logSyncTxns()
+			s.afterSync(s.db.logFile, ackNewLeader)
 		}
-		ls.notLogged = nil
-		s.afterSync(s.db.logFile, ackNewLeader)
+	})
+}
+
+// logSyncTxns writes the txns the sync brought to the log (unsynced); they
+// are acknowledged once broadcasting.
+func (s *Server) logSyncTxns() {
+	ls := s.learner
+	for _, e := range ls.notLogged {
+		s.logProposal(e)
+		ls.ackAtUpToDate = append(ls.ackAtUpToDate, e.Zxid())
+	}
+	ls.notLogged = nil
+}
+
+// newLeaderBug3911 is NEWLEADER before ZOOKEEPER-3911: persist
+// currentEpoch and ACK with the DIFF's txns still only in memory;
+// learnerUpToDate logs them once the leader, established on this ACK,
+// says UPTODATE.
+func (s *Server) newLeaderBug3911(p *Packet, done func()) {
+	ls := s.learner
+	s.setCurrentEpoch(ls.newEpoch, func() {
+		s.env.Send(ls.conn, &Packet{Type: PacketAck, Zxid: p.Zxid})
+		done()
+	})
+}
+
+// newLeaderBug4643 is NEWLEADER before ZOOKEEPER-4643's fix: currentEpoch
+// is persisted first, then the DIFF's txns are logged and synced, then the
+// ACK: a crash in between restarts with the new epoch and a short log.
+func (s *Server) newLeaderBug4643(p *Packet, done func()) {
+	ls := s.learner
+	s.setCurrentEpoch(ls.newEpoch, func() {
+		s.logSyncTxns()
+		s.afterSync(s.db.logFile, func() {
+			s.env.Send(ls.conn, &Packet{Type: PacketAck, Zxid: p.Zxid})
+			done()
+		})
+	})
+}
+
+// newLeaderBug3023 is NEWLEADER before ZOOKEEPER-3023 and 4646:
+// currentEpoch is persisted, the DIFF's txns are handed to the log
+// asynchronously, and the ACK goes out before they are synced.
+func (s *Server) newLeaderBug3023(p *Packet, done func()) {
+	ls := s.learner
+	s.setCurrentEpoch(ls.newEpoch, func() {
+		s.logSyncTxns()
+		s.env.Send(ls.conn, &Packet{Type: PacketAck, Zxid: p.Zxid})
+		done()
+		s.afterSync(s.db.logFile, func() {})
 	})
 }
 
@@ -340,7 +411,7 @@ func (s *Server) learnerUpToDate() {
 	for _, e := range ls.notLogged {
 		s.logProposal(e)
 		if !ls.observer {
-			s.env.Fsync(s.db.logFile, uint64(e.Zxid()))
+			s.syncAndAck(e.Zxid())
 		}
 	}
 	ls.notLogged = nil
@@ -352,7 +423,11 @@ func (s *Server) learnerUpToDate() {
 
 // logProposal appends a proposal to the log and the pending list.
 func (s *Server) logProposal(e *LogEntry) {
-	if e.Zxid() <= s.db.lastLogged() {
+	last := s.db.lastLogged()
+	if s.learner.markedAhead {
+		last = max(s.learner.logFloor, s.db.lastLoggedEntry())
+	}
+	if e.Zxid() <= last {
 		return // already logged before a restart or via the sync
 	}
 	s.db.appendTxn(e)
@@ -364,13 +439,13 @@ func (s *Server) learnerBroadcast(p *Packet) {
 	ls := s.learner
 	switch p.Type {
 	case PacketPing:
-		s.env.Send(ls.conn, &Packet{Type: PacketPing, Zxid: p.Zxid, Touches: s.takeTouches()})
+		s.env.Send(ls.conn, &Packet{Type: PacketPing, Zxid: p.Zxid, Touches: s.takeTouches(), SyncRound: p.SyncRound})
 	case PacketProposal:
 		if ls.observer {
 			return
 		}
 		s.logProposal(p.Entry)
-		s.env.Fsync(s.db.logFile, uint64(p.Zxid))
+		s.syncAndAck(p.Zxid)
 	case PacketCommit:
 		s.learnerCommit(p.Zxid)
 	case PacketInform:
@@ -407,6 +482,18 @@ func (s *Server) learnerCommit(z Zxid) {
 	s.applyCommitted(e)
 }
 
+// syncAndAck fsyncs the log for a logged proposal; the fsync's completion
+// sends its ACK (learnerFsync). The Zab paper's follower acknowledges a
+// proposal only once it is on stable storage.
+func (s *Server) syncAndAck(z Zxid) {
+	if s.cfg.Bugs.ZK3023 {
+		// ZOOKEEPER-3023: the ACK leaves as soon as the txn is written,
+		// ahead of its fsync.
+		s.env.Send(s.learner.conn, &Packet{Type: PacketAck, Zxid: z})
+	}
+	s.env.Fsync(s.db.logFile, uint64(z))
+}
+
 // learnerFsync: a log fsync is the ACK of that proposal
 // (SendAckRequestProcessor); other tokens resume continuations.
 func (s *Server) learnerFsync(ev FsyncEvent) {
@@ -415,7 +502,7 @@ func (s *Server) learnerFsync(ev FsyncEvent) {
 	}
 	s.maybeSnapshot()
 	ls := s.learner
-	if ls.observer || ls.phase != lpBroadcast {
+	if ls.observer || ls.phase != lpBroadcast || s.cfg.Bugs.ZK3023 {
 		return
 	}
 	s.env.Send(ls.conn, &Packet{Type: PacketAck, Zxid: Zxid(ev.Token)})

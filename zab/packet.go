@@ -94,6 +94,7 @@ type Packet struct {
 	Snapshot     []byte            // SNAP: an encoded tree snapshot
 	Request      *ForwardedRequest // REQUEST
 	Touches      []SessionTouch    // PING from a learner
+	SyncRound    uint64            // PING: the quorum sync round to answer (Config.QuorumSync); 0 for a plain ping
 	Session      SessionID         // REVALIDATE
 	Timeout      int32             // REVALIDATE request: the session's timeout
 	Valid        bool              // REVALIDATE reply
@@ -112,6 +113,9 @@ func (p *Packet) String() string {
 	case PacketSnap:
 		return fmt.Sprintf("%s %s (%d bytes)", p.Type, p.Zxid, len(p.Snapshot))
 	case PacketPing:
+		if p.SyncRound != 0 {
+			return fmt.Sprintf("%s %s touches=%d syncRound=%d", p.Type, p.Zxid, len(p.Touches), p.SyncRound)
+		}
 		return fmt.Sprintf("%s %s touches=%d", p.Type, p.Zxid, len(p.Touches))
 	case PacketRevalidate:
 		return fmt.Sprintf("%s session=%#x valid=%t", p.Type, int64(p.Session), p.Valid)
@@ -126,6 +130,9 @@ func (p *Packet) TraceHash() uint64 {
 	}
 	if p.Request != nil {
 		h = mix(h, uint64(p.Request.Type), uint64(p.Request.SessionID), uint64(p.Request.Cxid))
+	}
+	if p.SyncRound != 0 {
+		h = mix(h, p.SyncRound)
 	}
 	return h
 }

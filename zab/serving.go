@@ -255,7 +255,10 @@ func (s *Server) leaderSubmit(r *ForwardedRequest) {
 		s.propose(&LogEntry{Hdr: hdr, Txn: tree.ErrorTxn{Err: code}})
 		return
 	}
-	if r.Type == tree.OpCloseSession {
+	// setSessionClosing (ZOOKEEPER-1208): requests queued behind the
+	// close fail SessionExpired. Bugs.ZK1208 leaves the session open, so a
+	// create-ephemeral behind it succeeds after the session's end.
+	if r.Type == tree.OpCloseSession && !s.cfg.Bugs.ZK1208 {
 		if ts := s.tracker.sessions[r.SessionID]; ts != nil {
 			ts.closing = true
 		}
@@ -284,10 +287,15 @@ func (s *Server) submitSync(cc *clientConn) {
 }
 
 // leaderSync is Leader.processSync: answer now if nothing is outstanding,
-// else once the last outstanding proposal commits.
+// else once the last outstanding proposal commits. With QuorumSync a sync
+// with nothing outstanding waits for a quorum round instead.
 func (s *Server) leaderSync(h *learnerHandler, cc *clientConn) {
 	l := s.leader
 	if len(l.outstanding) == 0 {
+		if s.cfg.QuorumSync {
+			s.startSyncRound(syncWait{handler: h, client: cc})
+			return
+		}
 		s.completeSync(syncWait{handler: h, client: cc})
 		return
 	}

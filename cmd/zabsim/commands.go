@@ -89,6 +89,10 @@ func printTrace(w io.Writer, res *scenarios.Result, server, kind string) {
 func printResult(w io.Writer, s *scenarios.Scenario, res *scenarios.Result) {
 	status := "PASS"
 	switch {
+	case s.Bug != "" && res.Failed():
+		status = fmt.Sprintf("PASS (bug %s caught, as it must be)", s.Bug)
+	case s.Bug != "":
+		status = fmt.Sprintf("FAIL (bug %s went unnoticed on this seed)", s.Bug)
 	case s.MustFail && res.Failed():
 		status = "PASS (the violation was caught, as it must be)"
 	case s.MustFail:

@@ -233,3 +233,44 @@ func TestConformRefusesWhatARealEnsembleCannotPlay(t *testing.T) {
 	require.True(t, errors.As(err, &ue))
 	assert.Contains(t, err.Error(), "did you mean leader-crash")
 }
+
+func TestZooPrintsATableAndChecksTheCorrectServer(t *testing.T) {
+	out, err := execute(t, zooCmd(nil), "--bugs", "ZK1277,zookeeper-1208", "--seeds", "3", "--correct-seeds", "2", "--shrink-runs", "10", "--plans")
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^ZK1208\s+yes\s+1\s+1/1\s.*session-ends.*2/2 pass$`, out)
+	assert.Regexp(t, `(?m)^ZK1277\s+yes\s+1\s+1/1\s.*primary-order.*2/2 pass$`, out)
+	assert.Contains(t, out, "2/2 bugs caught within seeds 1-3; seeds to detection: median 1, max 1")
+	assert.Contains(t, out, "replay: go run ./cmd/zabsim run zoo-zk1277 --seed 1")
+	assert.Contains(t, out, "zxid counter of the leader to", "the shrunk plan keeps the push to the rollover")
+}
+
+func TestZooRefusesBadInput(t *testing.T) {
+	var ue usageError
+	_, err := execute(t, zooCmd(nil), "--bugs", "ZK9999")
+	require.True(t, errors.As(err, &ue))
+	assert.Contains(t, err.Error(), "known: ZK1046")
+	_, err = execute(t, zooCmd(nil), "--seeds", "0")
+	require.True(t, errors.As(err, &ue))
+	_, err = execute(t, zooCmd(nil), "--jobs", "0")
+	require.True(t, errors.As(err, &ue))
+}
+
+func TestZooFlagsReachTheOptions(t *testing.T) {
+	var got *zooOptions
+	_, err := execute(t, zooCmd(func(o *zooOptions) error { got = o; return nil }), "--seeds", "7", "--jobs", "3", "--full", "--shrink-runs", "0")
+	require.NoError(t, err)
+	assert.Equal(t, uint64(7), got.Seeds)
+	assert.Equal(t, 3, got.Jobs)
+	assert.True(t, got.Full)
+	assert.Equal(t, 0, got.ShrinkRuns)
+	assert.Equal(t, uint64(20), got.CorrectSeeds)
+}
+
+func TestRunNamesTheBugAZooScenarioCatches(t *testing.T) {
+	out, err := execute(t, runCmd(), "zoo-zk1208", "--seed", "1")
+	require.NoError(t, err, "a caught bug is the expected outcome")
+	assert.Contains(t, out, "scenario zoo-zk1208 seed 1: PASS (bug ZK1208 caught, as it must be)")
+	out, err = execute(t, runCmd(), "zoo-zk1208-fixed", "--seed", "1")
+	require.NoError(t, err)
+	assert.Contains(t, out, "scenario zoo-zk1208-fixed seed 1: PASS\n")
+}

@@ -96,6 +96,12 @@ type Config struct {
 	// persistent-recursive watchers on the path and its ancestors. Fixed in
 	// 3.9; off by default.
 	ChildEventsToRecursive bool
+	// NoCloseFence sends ops issued after Close behind the closeSession
+	// instead of failing them, as a client without ClientCnxn.queuePacket's
+	// closing check does (SessionInvalidationTest writes such requests on
+	// a raw socket). It tests that the server refuses them
+	// (ZOOKEEPER-1208); off by default.
+	NoCloseFence bool
 }
 
 const (

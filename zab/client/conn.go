@@ -312,7 +312,7 @@ func (c *Client) submit(cl *call) {
 	switch {
 	case !c.alive():
 		c.finish(cl, &zab.Reply{Err: finalCode(c.state)}, false)
-	case c.closing && cl.op != tree.OpCloseSession:
+	case c.closing && cl.op != tree.OpCloseSession && !c.cfg.NoCloseFence:
 		c.finish(cl, &zab.Reply{Err: tree.ConnectionLoss}, false)
 	case c.state == Connected:
 		c.transmit(cl)

@@ -45,6 +45,10 @@ type Cluster struct {
 	peers   []zab.Peer
 	servers []*serverNode // index id-1
 	clients []*clientNode
+	procs   []*Process
+	// nclients counts the clients made so far, of AddClient and of
+	// processes: their ids in histories.
+	nclients int
 	history *client.History
 	byNode  map[sim.NodeID]zab.ServerID
 	// OnObserve, if set, sees each observation as it is reported (fault

@@ -49,8 +49,8 @@ type Cluster struct {
 	// nclients counts the clients made so far, of AddClient and of
 	// processes: their ids in histories.
 	nclients int
-	history *client.History
-	byNode  map[sim.NodeID]zab.ServerID
+	history  *client.History
+	byNode   map[sim.NodeID]zab.ServerID
 	// OnObserve, if set, sees each observation as it is reported (fault
 	// hooks such as "crash the leader after its k-th PROPOSAL").
 	OnObserve func(Record)

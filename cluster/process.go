@@ -165,7 +165,9 @@ func (pc *procClient) Connect(server zab.ServerID) zab.ConnID {
 	pc.p.conns[id] = pc.cl
 	return id
 }
-func (pc *procClient) Send(c zab.ConnID, m zab.Message) { pc.p.c.World.Send(sim.ConnID(c), pc.p.node, m) }
+func (pc *procClient) Send(c zab.ConnID, m zab.Message) {
+	pc.p.c.World.Send(sim.ConnID(c), pc.p.node, m)
+}
 func (pc *procClient) Close(c zab.ConnID) {
 	delete(pc.p.conns, c)
 	pc.p.c.World.Close(sim.ConnID(c), pc.p.node)

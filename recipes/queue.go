@@ -91,14 +91,14 @@ func Live(cl *client.Client) bool {
 
 // Consumer takes items from one queue, one at a time.
 type Consumer struct {
-	s       session
-	dir     string
-	gen     int // counts listings: answers and watches of older ones change nothing
-	busy    bool
+	s    session
+	dir  string
+	gen  int // counts listings: answers and watches of older ones change nothing
+	busy bool
 	// waiting: the last listing had nothing left to take; its watch
 	// lists again. changed: that watch fired while items were being tried.
 	waiting, changed bool
-	stopped bool
+	stopped          bool
 	// OnTaken hears each item taken: its path and data.
 	OnTaken func(path string, data []byte)
 }

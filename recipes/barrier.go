@@ -25,6 +25,9 @@ type Barrier struct {
 	name    string // this member's node name, the same in every round
 	round   int    // the round being entered, or passed last
 	inRound bool   // entering round: arrived or arriving, not yet passed
+	// own: our node in the round is this session's (not an older one's,
+	// which will go when that session expires).
+	own bool
 	started bool
 	stopped bool
 	gen     int
@@ -147,7 +150,7 @@ func (b *Barrier) arrive() {
 			}
 			switch err {
 			case tree.OK:
-				b.arrived()
+				b.arrived(true)
 			case tree.NodeExists, tree.ConnectionLoss:
 				b.mine(cl, g, me)
 			}
@@ -156,31 +159,30 @@ func (b *Barrier) arrive() {
 }
 
 // mine reads our node: this session's means arrived; an older session's
-// is waited out (it goes when that session expires).
+// counts as our arrival until it goes (it goes when that session
+// expires), and then we make ours.
 func (b *Barrier) mine(cl *client.Client, g int, me string) {
 	live := func() bool { return b.s.current(cl) && b.gen == g && b.inRound && !b.stopped }
-	w := func(ev zab.WatcherEvent) {
-		if live() && ev.Type == tree.EventNodeDeleted {
-			b.arrive()
-		}
-	}
-	cl.GetData(me, w, func(_ []byte, st tree.Stat, err tree.Code) {
+	cl.GetData(me, nil, func(_ []byte, st tree.Stat, err tree.Code) {
 		if !live() {
 			return
 		}
 		switch {
-		case err == tree.OK && st.EphemeralOwner == int64(cl.SessionID()):
-			b.arrived()
-		case err == tree.OK: // wait for the old node to go
+		case err == tree.OK:
+			b.arrived(st.EphemeralOwner == int64(cl.SessionID()))
 		default:
 			b.arrive()
 		}
 	})
 }
 
-func (b *Barrier) arrived() {
+func (b *Barrier) arrived(own bool) {
+	b.own = own
 	e := b.s.entry(KindArrive)
 	e.Path, e.Round = b.roundDir(b.round), b.round
+	if !own {
+		e.Note = "an older session's node"
+	}
 	b.s.add(e)
 	b.check()
 }
@@ -224,6 +226,10 @@ func (b *Barrier) check() {
 				}
 				return
 			}
+			if !b.own && !contains(children, b.name) {
+				b.arrive() // the older session's node went: make ours
+				return
+			}
 			if members(children) < b.n {
 				return // a watch wakes us
 			}
@@ -240,6 +246,15 @@ func (b *Barrier) check() {
 			})
 		})
 	})
+}
+
+func contains(names []string, name string) bool {
+	for _, n := range names {
+		if n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // members counts the member nodes of a round's children.

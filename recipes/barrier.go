@@ -27,7 +27,7 @@ type Barrier struct {
 	inRound bool   // entering round: arrived or arriving, not yet passed
 	// own: our node in the round is this session's (not an older one's,
 	// which will go when that session expires).
-	own bool
+	own     bool
 	started bool
 	stopped bool
 	gen     int

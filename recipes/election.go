@@ -21,10 +21,12 @@ type Candidate struct {
 	s   session
 	lad ladder
 	// joins counts the nodes this candidate made, for protected names.
-	joins   int
-	master  bool
-	started bool
-	stopped bool
+	joins  int
+	master bool
+	// masterPath is the node the tenure rests on.
+	masterPath string
+	started    bool
+	stopped    bool
 
 	// OnMaster and OnResign, if set, hear the tenure begin and end.
 	OnMaster func()
@@ -125,8 +127,9 @@ func (c *Candidate) first(seq int64) {
 		return // an answer that raced a disconnection: look again later
 	}
 	c.master = true
+	c.masterPath = c.lad.path(c.lad.node)
 	e := c.s.entry(KindMaster)
-	e.Path, e.Seq = c.lad.path(c.lad.node), seq
+	e.Path, e.Seq = c.masterPath, seq
 	c.s.add(e)
 	if c.OnMaster != nil {
 		c.OnMaster()
@@ -139,7 +142,7 @@ func (c *Candidate) resign(why string) {
 	}
 	c.master = false
 	e := c.s.entry(KindResign)
-	e.Path, e.Note = c.lad.path(c.lad.node), why
+	e.Path, e.Note = c.masterPath, why
 	c.s.add(e)
 	if c.OnResign != nil {
 		c.OnResign(why)

@@ -35,6 +35,10 @@ const (
 	KindWorkerRefused
 	// KindID: an ID (Value) was issued (Path is the generator).
 	KindID
+	// KindEnqueue: an item's enqueue was acknowledged (Path, Note: data).
+	KindEnqueue
+	// KindTake: a consumer took an item (Path, Note: data).
+	KindTake
 	// KindCrash and KindRestart: the harness crashed or restarted the
 	// process. Not a recipe's claim: a fact of the run.
 	KindCrash
@@ -42,7 +46,7 @@ const (
 )
 
 var kindNames = [...]string{"join", "master", "resign", "acquired", "released", "arrive", "pass",
-	"worker-start", "worker-refused", "id", "crash", "restart"}
+	"worker-start", "worker-refused", "id", "enqueue", "take", "crash", "restart"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

@@ -74,7 +74,15 @@ func (p *Producer) Enqueue() {
 			p.enqueued("", err)
 			return
 		}
-		cl.Create(tree.JoinPath(p.dir, itemPrefix), data, tree.OpenACLUnsafe, tree.PersistentSequential, p.enqueued)
+		cl.Create(tree.JoinPath(p.dir, itemPrefix), data, tree.OpenACLUnsafe, tree.PersistentSequential, func(path string, err tree.Code) {
+			if err == tree.OK {
+				e := p.s.entry(KindEnqueue)
+				e.Client, e.Session = cl.ID(), cl.SessionID()
+				e.Path, e.Note = path, string(data)
+				p.s.add(e)
+			}
+			p.enqueued(path, err)
+		})
 	})
 }
 
@@ -210,6 +218,9 @@ func (c *Consumer) try(cl *client.Client, g int, items []string) {
 			case tree.OK:
 				c.busy = false
 				c.gen++
+				e := c.s.entry(KindTake)
+				e.Path, e.Note = path, string(data)
+				c.s.add(e)
 				if c.OnTaken != nil {
 					c.OnTaken(path, data)
 				}

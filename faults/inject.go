@@ -18,6 +18,11 @@ type Injector struct {
 	// ExpireClient kills client n's process so its session expires; nil
 	// makes expire-session actions a no-op noted in the trace.
 	ExpireClient func(n int)
+	// ClientNode resolves client n's world node (its process), for clock
+	// faults aimed at clients; nil makes them no-ops noted in the trace.
+	ClientNode func(n int) (sim.NodeID, bool)
+	// drifting are the client nodes whose clocks drift, reset at the heal.
+	drifting []sim.NodeID
 	// Skipped lists actions that found nothing to act on (no leader at
 	// that moment, a server already down), as "at kind: why".
 	Skipped []string
@@ -123,13 +128,13 @@ func (in *Injector) apply(a Action) {
 		for _, id := range ids {
 			c.Resume(id)
 		}
-	case ClockDrift:
-		if id, ok := in.target(a); ok {
-			w.SetClockDrift(c.NodeOf(id), float64(a.DriftPPM))
+	case ClockDrift, ClockJump:
+		if a.Client != 0 {
+			in.clientClock(a)
+			return
 		}
-	case ClockJump:
 		if id, ok := in.target(a); ok {
-			w.AdjustClock(c.NodeOf(id), sim.Time(a.Jump))
+			in.clock(a, c.NodeOf(id))
 		}
 	case LatencySpike:
 		in.latency(a)
@@ -149,6 +154,31 @@ func (in *Injector) apply(a Action) {
 			return
 		}
 		in.ExpireClient(a.Client)
+	}
+}
+
+// clientClock applies a clock fault to a client's node.
+func (in *Injector) clientClock(a Action) {
+	if in.ClientNode == nil {
+		in.skip(a, "no client clocks to change")
+		return
+	}
+	node, ok := in.ClientNode(a.Client)
+	if !ok {
+		in.skip(a, fmt.Sprintf("client %d has no node", a.Client))
+		return
+	}
+	if a.Kind == ClockDrift {
+		in.drifting = append(in.drifting, node)
+	}
+	in.clock(a, node)
+}
+
+func (in *Injector) clock(a Action, node sim.NodeID) {
+	if a.Kind == ClockDrift {
+		in.C.World.SetClockDrift(node, float64(a.DriftPPM))
+	} else {
+		in.C.World.AdjustClock(node, sim.Time(a.Jump))
 	}
 }
 
@@ -196,8 +226,9 @@ func (in *Injector) latency(a Action) {
 }
 
 // HealAll undoes every fault: links heal, latency returns to normal,
-// paused servers resume, crashed ones restart, clocks stop drifting, and
-// pending targeted crashes are disarmed.
+// paused servers resume, crashed ones restart, clocks (the clients' too)
+// stop drifting, and pending targeted crashes are disarmed. Clock jumps
+// stay: a clock that was stepped keeps its offset.
 func (in *Injector) HealAll() {
 	c, w := in.C, in.C.World
 	w.Heal()
@@ -214,6 +245,10 @@ func (in *Injector) HealAll() {
 			w.SetClockDrift(c.NodeOf(id), 0)
 		}
 	}
+	for _, node := range in.drifting {
+		w.SetClockDrift(node, 0)
+	}
+	in.drifting = nil
 	for _, id := range c.Crashed() {
 		if err := c.Restart(id); err != nil {
 			in.Skipped = append(in.Skipped, "heal: "+err.Error())

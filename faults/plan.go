@@ -27,8 +27,8 @@ const (
 	CrashBeforeSync Kind = "crash-before-sync" // crash a follower between its next log write and its fsync
 	Pause           Kind = "pause"             // stop Server's process (GC pause, SIGSTOP)
 	Resume          Kind = "resume"            // resume Server (0: every paused server)
-	ClockDrift      Kind = "clock-drift"       // Server's clock runs DriftPPM fast (negative: slow)
-	ClockJump       Kind = "clock-jump"        // Server's clock jumps by Jump (may go backwards)
+	ClockDrift      Kind = "clock-drift"       // Server's (or Client's, if set) clock runs DriftPPM fast (negative: slow)
+	ClockJump       Kind = "clock-jump"        // Server's (or Client's, if set) clock jumps by Jump (may go backwards)
 	LatencySpike    Kind = "latency"           // links of Server (or all, Server 0) get Latency±Jitter for For
 	NearRollover    Kind = "near-rollover"     // the leader's zxid counter jumps to Margin below its limit
 	ExpireSession   Kind = "expire-session"    // Client's process dies; its session expires at the servers
@@ -99,7 +99,10 @@ func (p Plan) String() string {
 
 func (a Action) String() string {
 	target := "leader"
-	if a.Server != 0 {
+	switch {
+	case a.Client != 0 && (a.Kind == ClockDrift || a.Kind == ClockJump):
+		target = fmt.Sprintf("client %d", a.Client)
+	case a.Server != 0:
 		target = fmt.Sprintf("zk%d", a.Server)
 	}
 	switch a.Kind {
@@ -185,6 +188,10 @@ func (a Action) validate(servers, clients int, healAt Duration) error {
 		return fmt.Errorf("field \"margin\": %d must be at least 1", a.Margin)
 	case a.Kind == ExpireSession && (a.Client < 1 || a.Client > clients):
 		return fmt.Errorf("field \"client\": %d is not a client in 1..%d", a.Client, clients)
+	case (a.Kind == ClockDrift || a.Kind == ClockJump) && (a.Client < 0 || a.Client > clients):
+		return fmt.Errorf("field \"client\": %d is not a client in 1..%d (or 0 for a server's clock)", a.Client, clients)
+	case (a.Kind == ClockDrift || a.Kind == ClockJump) && a.Client != 0 && a.Server != 0:
+		return errors.New("fields \"client\" and \"server\": a clock fault targets one of them")
 	}
 	return nil
 }

@@ -23,6 +23,10 @@ type Injector struct {
 	ClientNode func(n int) (sim.NodeID, bool)
 	// drifting are the client nodes whose clocks drift, reset at the heal.
 	drifting []sim.NodeID
+	// nearLimit are the leaders whose counters jumped near the limit, in
+	// the epoch they did; one still leading that epoch at the heal rolls
+	// over then.
+	nearLimit []nearLimit
 	// Skipped lists actions that found nothing to act on (no leader at
 	// that moment, a server already down), as "at kind: why".
 	Skipped []string
@@ -147,7 +151,9 @@ func (in *Injector) apply(a Action) {
 		limit := c.ServerConfig(l).CounterLimit
 		if !c.Server(l).JumpZxidCounter(limit - uint32(a.Margin)) {
 			in.skip(a, fmt.Sprintf("zk%d cannot jump its counter now", l))
+			return
 		}
+		in.nearLimit = append(in.nearLimit, nearLimit{server: l, epoch: c.Server(l).Epoch()})
 	case ExpireSession:
 		if in.ExpireClient == nil {
 			in.skip(a, "no clients to expire")
@@ -180,6 +186,12 @@ func (in *Injector) clock(a Action, node sim.NodeID) {
 	} else {
 		in.C.World.AdjustClock(node, sim.Time(a.Jump))
 	}
+}
+
+// nearLimit is a leader whose zxid counter jumped near its limit.
+type nearLimit struct {
+	server zab.ServerID
+	epoch  zab.Epoch
 }
 
 // followerTarget resolves a server that is not the leader: a.Server, or
@@ -227,10 +239,17 @@ func (in *Injector) latency(a Action) {
 
 // HealAll undoes every fault: links heal, latency returns to normal,
 // paused servers resume, crashed ones restart, clocks (the clients' too)
-// stop drifting, and pending targeted crashes are disarmed. Clock jumps
-// stay: a clock that was stepped keeps its offset.
+// stop drifting, pending targeted crashes are disarmed, and a leader whose
+// counter was jumped near its limit rolls over. Clock jumps stay: a clock
+// that was stepped keeps its offset.
 func (in *Injector) HealAll() {
 	c, w := in.C, in.C.World
+	for _, n := range in.nearLimit {
+		if c.Up(n.server) && c.Server(n.server).Epoch() == n.epoch && c.Server(n.server).Rollover() {
+			w.Note(c.NodeOf(n.server), fmt.Sprintf("heal: zk%d rolls over its zxid counter", n.server))
+		}
+	}
+	in.nearLimit = nil
 	w.Heal()
 	ids := c.IDs()
 	for i, x := range ids {

@@ -70,9 +70,7 @@ func (b *Barrier) Start() {
 func (b *Barrier) Stop() {
 	b.stopped = true
 	b.gen++
-	if b.s.cl != nil {
-		b.s.cl.Close()
-	}
+	b.s.close()
 }
 
 // Round is the round entered or passed last (-1 before any).

@@ -1,8 +1,6 @@
 package recipes
 
 import (
-	"fmt"
-
 	"github.com/zabsim/zabsim/zab/client"
 )
 
@@ -83,14 +81,12 @@ func (c *Candidate) Stop() {
 	c.resign("stopping")
 	c.stopped = true
 	c.lad.abandon()
-	if c.s.cl != nil {
-		c.s.cl.Close()
-	}
+	c.s.close()
 }
 
 func (c *Candidate) join() {
 	c.joins++
-	c.lad.join(fmt.Sprintf("n-p%d-%d-", c.s.env.ID(), c.joins))
+	c.lad.join(protected("n", c.s.env.ID(), c.s.cl.ID(), c.joins))
 }
 
 // connected: the first connection of a session joins; a reconnection

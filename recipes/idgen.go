@@ -11,7 +11,8 @@ import (
 
 // SeqIDs hands out IDs from sequential nodes: each ID is the sequence
 // number ZooKeeper gives a persistent-sequential child of dir ("顺序节点的
-// 特性"). Unique because the parent's cversion never repeats; increasing
+// 特性"). Unique because the parent's cversion never repeats (deletes
+// count too, so the node is deleted once its number is known); increasing
 // for one client because its creates are applied in order.
 type SeqIDs struct {
 	s       session
@@ -39,9 +40,7 @@ func (g *SeqIDs) Start() { g.s.open() }
 // Stop closes the session.
 func (g *SeqIDs) Stop() {
 	g.stopped = true
-	if g.s.cl != nil {
-		g.s.cl.Close()
-	}
+	g.s.close()
 }
 
 // Next asks for an ID. A create whose answer was lost yields no ID.
@@ -50,7 +49,7 @@ func (g *SeqIDs) Next() {
 	if g.stopped || !Live(cl) {
 		return
 	}
-	cl.EnsurePath(g.dir, func(err tree.Code) {
+	g.s.ensure(g.dir, func(err tree.Code) {
 		if err != tree.OK {
 			g.answer(-1, err)
 			return
@@ -60,6 +59,7 @@ func (g *SeqIDs) Next() {
 				g.answer(-1, err)
 				return
 			}
+			cl.Delete(p, -1, nil)
 			id := seqOf(p)
 			e := g.s.entry(KindID)
 			e.Client, e.Session = cl.ID(), cl.SessionID()
@@ -204,9 +204,7 @@ func (w *Snowflake) Stop() {
 	if w.stopBeat != nil {
 		w.stopBeat()
 	}
-	if w.s.cl != nil {
-		w.s.cl.Close()
-	}
+	w.s.close()
 }
 
 // Running reports whether the worker issues IDs.

@@ -1,6 +1,7 @@
 package recipes
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,6 +35,14 @@ type ladder struct {
 	first   func(seq int64)
 	waiting func(seq int64, pred string)
 	gone    func()
+}
+
+// protected is a protected name's mark: unique to the session (a client
+// id is never reused; Curator uses a random UUID) and to the join, so a
+// node of an earlier session or join, of this process or an earlier life
+// of it, is never taken for ours.
+func protected(name string, proc, client, join int) string {
+	return fmt.Sprintf("%s-p%d-c%d-%d-", name, proc, client, join)
 }
 
 // seqOf is the sequence number a sequential node's name ends with, or -1.

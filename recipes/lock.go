@@ -111,15 +111,18 @@ func NewExclusiveLock(env Env, log *Log, path string) *ExclusiveLock {
 	}
 	l.s.onLost = func(cl *client.Client) {
 		if l.held {
-			l.drop("disconnected longer than the session timeout", false)
 			l.want = false
+			l.drop("disconnected longer than the session timeout", false)
 			l.free(cl) // if the session lives, the node must go
 		}
 	}
 	l.s.onDead = func(_ *client.Client, expired bool) {
+		// A holder lost the lock; a waiter waits on in a new session.
 		l.gen++
-		l.drop(deadWhy(expired), false)
-		l.want = false
+		if l.held {
+			l.want = false
+			l.drop(deadWhy(expired), false)
+		}
 		if !l.stopped {
 			l.s.open()
 		}
@@ -236,9 +239,7 @@ func (l *ExclusiveLock) Stop() {
 	l.drop("stopping", true)
 	l.stopped, l.want = true, false
 	l.gen++
-	if l.s.cl != nil {
-		l.s.cl.Close()
-	}
+	l.s.close()
 }
 
 // FairLock is the lock of sequential nodes.
@@ -256,8 +257,14 @@ func NewFairLock(env Env, log *Log, dir string) *FairLock {
 	l.lad = ladder{s: &l.s, dir: dir}
 	l.lad.first = l.grant
 	l.lad.gone = func() {
-		l.drop("its node is gone", false)
-		l.want = false
+		if l.held {
+			l.want = false
+			l.lad.prefix = ""
+			l.drop("its node is gone", false)
+			return
+		}
+		l.lad.prefix = ""
+		l.join() // still waiting: a new node
 	}
 	l.s.onConnected = func(*client.Client) {
 		switch {
@@ -269,15 +276,19 @@ func NewFairLock(env Env, log *Log, dir string) *FairLock {
 	}
 	l.s.onLost = func(*client.Client) {
 		if l.held {
-			l.drop("disconnected longer than the session timeout", false)
 			l.want = false
 			l.lad.leave() // deleted once reconnected, if the session lives
 			l.lad.prefix = ""
+			l.drop("disconnected longer than the session timeout", false)
 		}
 	}
 	l.s.onDead = func(_ *client.Client, expired bool) {
-		l.drop(deadWhy(expired), false)
-		l.want = false
+		// A holder lost the lock; a waiter joins the line again in a new
+		// session.
+		if l.held {
+			l.want = false
+			l.drop(deadWhy(expired), false)
+		}
 		l.lad.abandon()
 		l.lad.prefix = ""
 		if !l.stopped {
@@ -289,7 +300,7 @@ func NewFairLock(env Env, log *Log, dir string) *FairLock {
 
 func (l *FairLock) join() {
 	l.joins++
-	l.lad.join(fmt.Sprintf("lock-p%d-%d-", l.s.env.ID(), l.joins))
+	l.lad.join(protected("lock", l.s.env.ID(), l.s.cl.ID(), l.joins))
 }
 
 // Acquire joins the line.
@@ -319,7 +330,5 @@ func (l *FairLock) Stop() {
 	l.drop("stopping", true)
 	l.stopped, l.want = true, false
 	l.lad.abandon()
-	if l.s.cl != nil {
-		l.s.cl.Close()
-	}
+	l.s.close()
 }

@@ -54,12 +54,10 @@ func (p *Producer) Start() { p.s.open() }
 // Stop closes the session.
 func (p *Producer) Stop() {
 	p.stopped = true
-	if p.s.cl != nil {
-		p.s.cl.Close()
-	}
+	p.s.close()
 }
 
-// Enqueue adds one item, its data unique to this producer. An enqueue
+// Enqueue adds one item, its data unique in the run. An enqueue
 // whose answer was lost is not repeated: the item is in the queue at most
 // once.
 func (p *Producer) Enqueue() {
@@ -67,9 +65,10 @@ func (p *Producer) Enqueue() {
 		return
 	}
 	p.n++
-	data := []byte(fmt.Sprintf("p%d-%d", p.s.env.ID(), p.n))
 	cl := p.s.cl
-	cl.EnsurePath(p.dir, func(err tree.Code) {
+	// Unique in the run: the session's client id is never reused.
+	data := []byte(fmt.Sprintf("%s/c%d-%d", p.dir, cl.ID(), p.n))
+	p.s.ensure(p.dir, func(err tree.Code) {
 		if err != tree.OK {
 			p.enqueued("", err)
 			return
@@ -132,9 +131,7 @@ func (c *Consumer) Start() { c.s.open() }
 func (c *Consumer) Stop() {
 	c.stopped = true
 	c.gen++
-	if c.s.cl != nil {
-		c.s.cl.Close()
-	}
+	c.s.close()
 }
 
 // Take takes the next item: OnTaken hears it, once the queue has one.

@@ -49,6 +49,13 @@ type session struct {
 	// not connected since.
 	presumedLost bool
 	cancelLost   func()
+	// closed: the recipe closed the session for good; nothing of it
+	// counts any more (a closing client fails retries at once).
+	closed bool
+	// ensured: directories this session made sure of; ensuring: callers
+	// waiting for one under way.
+	ensured  map[string]bool
+	ensuring map[string][]func(tree.Code)
 
 	// The recipe's hooks; each hears the client it concerns, which is
 	// the current one.
@@ -63,8 +70,9 @@ func (s *session) open() *client.Client {
 	s.stopLostTimer()
 	cl := s.env.Connect()
 	s.cl, s.connected, s.presumedLost = cl, false, false
+	s.ensured, s.ensuring = map[string]bool{}, map[string][]func(tree.Code){}
 	cl.SetDefaultWatcher(func(ev zab.WatcherEvent) {
-		if s.cl == cl {
+		if s.current(cl) {
 			s.event(cl, ev)
 		}
 	})
@@ -74,7 +82,16 @@ func (s *session) open() *client.Client {
 
 // current reports whether cl is the session in use: callbacks of an
 // abandoned handle change nothing.
-func (s *session) current(cl *client.Client) bool { return s.cl == cl }
+func (s *session) current(cl *client.Client) bool { return s.cl == cl && !s.closed }
+
+// close closes the session for good.
+func (s *session) close() {
+	s.closed = true
+	s.stopLostTimer()
+	if s.cl != nil {
+		s.cl.Close()
+	}
+}
 
 func (s *session) event(cl *client.Client, ev zab.WatcherEvent) {
 	switch ev.State {
@@ -94,6 +111,31 @@ func (s *session) event(cl *client.Client, ev zab.WatcherEvent) {
 			s.onDead(cl, ev.State == tree.StateExpired)
 		}
 	}
+}
+
+// ensure runs then once dir exists (EnsurePath, once per session for
+// each directory; callers meanwhile wait for the one under way).
+func (s *session) ensure(dir string, then func(tree.Code)) {
+	if s.ensured[dir] {
+		then(tree.OK)
+		return
+	}
+	s.ensuring[dir] = append(s.ensuring[dir], then)
+	if len(s.ensuring[dir]) > 1 {
+		return
+	}
+	cl := s.cl
+	cl.EnsurePath(dir, func(err tree.Code) {
+		if !s.current(cl) {
+			return
+		}
+		s.ensured[dir] = err == tree.OK
+		waiting := s.ensuring[dir]
+		delete(s.ensuring, dir)
+		for _, fn := range waiting {
+			fn(err)
+		}
+	})
 }
 
 // startLostTimer arms the classic rule: disconnected for the negotiated

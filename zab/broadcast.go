@@ -164,3 +164,16 @@ func (s *Server) JumpZxidCounter(counter uint32) bool {
 	l.lastCommitted = z
 	return true
 }
+
+// Rollover steps the leader down now, as its next proposal past the
+// counter limit would (Leader.propose's XidRolloverException). The harness
+// uses it to finish a near-rollover when the faults heal, so the election
+// it causes comes then and not whenever the next write arrives. It reports
+// whether the server was leading.
+func (s *Server) Rollover() bool {
+	if s.leader == nil {
+		return false
+	}
+	s.leaderShutdown(fmt.Sprintf("zxid %s: the counter is near its limit at the heal, forcing re-election and a new epoch", s.zxid))
+	return true
+}

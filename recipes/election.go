@@ -29,6 +29,10 @@ type Candidate struct {
 	// OnMaster and OnResign, if set, hear the tenure begin and end.
 	OnMaster func()
 	OnResign func(why string)
+	// IgnoreSessionTimeout is a deliberate bug, for proving the checker
+	// sees it: the candidate stays master however long it is
+	// disconnected (until it hears its session expired).
+	IgnoreSessionTimeout bool
 }
 
 // NewCandidate makes a candidate for the election under dir; Start it.
@@ -37,7 +41,11 @@ func NewCandidate(env Env, log *Log, dir string) *Candidate {
 	c.s = session{env: env, log: log}
 	c.lad = ladder{s: &c.s, dir: dir}
 	c.s.onConnected = c.connected
-	c.s.onLost = func(*client.Client) { c.resign("disconnected longer than the session timeout") }
+	c.s.onLost = func(*client.Client) {
+		if !c.IgnoreSessionTimeout {
+			c.resign("disconnected longer than the session timeout")
+		}
+	}
 	c.s.onDead = c.dead
 	c.lad.first = c.first
 	c.lad.gone = func() {

@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/recipes"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/tree"
@@ -125,4 +126,35 @@ func TestElectionSessionLoss(t *testing.T) {
 	joins := w.log.Of(recipes.KindJoin)
 	last := joins[len(joins)-1]
 	assert.Equal(t, old.Client().SessionID(), last.Session, "joined again on the new session")
+}
+
+// The election checker on a real run: a master cut off for longer than the
+// session timeout keeps the classic rule, and a candidate that ignores it
+// (a deliberate bug) is caught.
+func TestElectionCheckerOnIsolatedMaster(t *testing.T) {
+	for _, buggy := range []bool{false, true} {
+		w := newWorld(t, 3, 3)
+		cs := startCandidates(w)
+		for _, c := range cs {
+			c.IgnoreSessionTimeout = buggy
+		}
+		w.run(3 * sim.Second)
+		m := masters(w, cs)
+		require.Len(t, m, 1)
+		w.c.World.Isolate(w.procs[m[0]].Node())
+		w.run(sessionMs*sim.Millisecond + 3*sim.Second)
+		w.c.World.Heal()
+		w.run(5 * sim.Second)
+		for _, c := range cs {
+			c.Stop()
+		}
+		w.run(sim.Second)
+		v := checker.Election(w.log, w.c.History(), w.c.Records(), "/election", checker.RecipeOptions{
+			SessionTimeout: sessionMs * 1e6, Slack: 1e8, HealAt: w.now(), End: w.now()})
+		if buggy {
+			assert.True(t, v.Has(checker.ErrHeldPastSession), "caught: %s", v)
+		} else {
+			assert.True(t, v.OK(), "%s", v)
+		}
+	}
 }

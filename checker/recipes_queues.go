@@ -8,7 +8,6 @@ import (
 	"github.com/zabsim/zabsim/cluster"
 	"github.com/zabsim/zabsim/recipes"
 	"github.com/zabsim/zabsim/tree"
-	"github.com/zabsim/zabsim/zab/client"
 )
 
 // What the queue and the barrier promise. The take of an item is its
@@ -40,7 +39,7 @@ type queueItem struct {
 // HealAt+Bound are gone by the end. A barrier pass comes after the commits
 // first showed N members in its round, and passes keep coming after the
 // heal.
-func Queues(log *recipes.Log, h *client.History, recs []cluster.Record, queues []string, barrierRoot string, opt RecipeOptions) Verdict {
+func Queues(log *recipes.Log, recs []cluster.Record, queues []string, barrierRoot string, opt RecipeOptions) Verdict {
 	var v Verdict
 	isQueue := map[string]bool{}
 	for _, q := range queues {

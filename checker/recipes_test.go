@@ -285,7 +285,7 @@ func TestQueuesChecker(t *testing.T) {
 	}
 	runCases(t, cases, func(r *run, o RecipeOptions) Verdict {
 		o.Members = 3
-		return Queues(&r.log, &r.h, r.recs, []string{q}, "/barrier", o)
+		return Queues(&r.log, r.recs, []string{q}, "/barrier", o)
 	})
 }
 

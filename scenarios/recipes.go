@@ -50,7 +50,7 @@ func init() {
 		queuesWorkload, func(w *Workload, recs []cluster.Record, p faults.Plan) checker.Verdict {
 			opt := recipeOptions(p, 5*time.Second)
 			opt.Members = len(w.Procs)
-			return checker.Queues(w.Log, w.Cluster.History(), recs, queueDirs, barrierRoot, opt)
+			return checker.Queues(w.Log, recs, queueDirs, barrierRoot, opt)
 		}))
 	s := recipeScenario("idgen",
 		"IDs from sequential nodes and from snowflake workers (worker id, forever node, clock checks) while the processes' clocks drift and jump",

@@ -154,6 +154,8 @@ func (in *Injector) apply(a Action) {
 			return
 		}
 		in.nearLimit = append(in.nearLimit, nearLimit{server: l, epoch: c.Server(l).Epoch()})
+	case IsolateClient:
+		in.isolateClient(a)
 	case ExpireSession:
 		if in.ExpireClient == nil {
 			in.skip(a, "no clients to expire")
@@ -161,6 +163,32 @@ func (in *Injector) apply(a Action) {
 		}
 		in.ExpireClient(a.Client)
 	}
+}
+
+// isolateClient cuts a client's process off every server for a.For (a
+// network partition between the application and the ensemble); the heal
+// ends it sooner.
+func (in *Injector) isolateClient(a Action) {
+	if in.ClientNode == nil {
+		in.skip(a, "no client nodes to isolate")
+		return
+	}
+	node, ok := in.ClientNode(a.Client)
+	if !ok {
+		in.skip(a, fmt.Sprintf("client %d has no node", a.Client))
+		return
+	}
+	c, w := in.C, in.C.World
+	servers := make([]sim.NodeID, 0, len(c.IDs()))
+	for _, id := range c.IDs() {
+		servers = append(servers, c.NodeOf(id))
+	}
+	w.Partition([]sim.NodeID{node}, servers)
+	w.After(sim.Time(a.For), func() {
+		for _, s := range servers {
+			w.HealLink(node, s)
+		}
+	})
 }
 
 // clientClock applies a clock fault to a client's node.

@@ -32,11 +32,12 @@ const (
 	LatencySpike    Kind = "latency"           // links of Server (or all, Server 0) get Latency±Jitter for For
 	NearRollover    Kind = "near-rollover"     // the leader's zxid counter jumps to Margin below its limit
 	ExpireSession   Kind = "expire-session"    // Client's process dies; its session expires at the servers
+	IsolateClient   Kind = "isolate-client"    // Client's process is cut off from every server for For
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{Partition, Heal, Crash, Restart, CrashLeaderMid, CrashBeforeSync, Pause,
-	Resume, ClockDrift, ClockJump, LatencySpike, NearRollover, ExpireSession}
+	Resume, ClockDrift, ClockJump, LatencySpike, NearRollover, ExpireSession, IsolateClient}
 
 // Duration is a time.Duration that reads and writes as "1.5s" in JSON.
 type Duration time.Duration
@@ -135,6 +136,8 @@ func (a Action) String() string {
 		return fmt.Sprintf("%s zxid counter of the leader to %d below its limit", a.At, a.Margin)
 	case ExpireSession:
 		return fmt.Sprintf("%s expire the session of client %d", a.At, a.Client)
+	case IsolateClient:
+		return fmt.Sprintf("%s cut client %d off every server for %s", a.At, a.Client, a.For)
 	case Heal:
 		return fmt.Sprintf("%s heal", a.At)
 	case Restart, Resume:
@@ -188,6 +191,10 @@ func (a Action) validate(servers, clients int, healAt Duration) error {
 		return fmt.Errorf("field \"margin\": %d must be at least 1", a.Margin)
 	case a.Kind == ExpireSession && (a.Client < 1 || a.Client > clients):
 		return fmt.Errorf("field \"client\": %d is not a client in 1..%d", a.Client, clients)
+	case a.Kind == IsolateClient && (a.Client < 1 || a.Client > clients):
+		return fmt.Errorf("field \"client\": %d is not a client in 1..%d", a.Client, clients)
+	case a.Kind == IsolateClient && a.For <= 0:
+		return errors.New("field \"for\" must be a positive duration")
 	case (a.Kind == ClockDrift || a.Kind == ClockJump) && (a.Client < 0 || a.Client > clients):
 		return fmt.Errorf("field \"client\": %d is not a client in 1..%d (or 0 for a server's clock)", a.Client, clients)
 	case (a.Kind == ClockDrift || a.Kind == ClockJump) && a.Client != 0 && a.Server != 0:

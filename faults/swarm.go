@@ -181,3 +181,21 @@ func ClientClocks(r Rand, sh Shape, p Plan) Plan {
 	}
 	return p.Sorted()
 }
+
+// ClientIsolation adds to a plan, in the swarm manner, partitions that cut
+// a client's process off every server: half the time none, otherwise a
+// few, each for 2 to 14 s — long enough, often, for the session to
+// expire while the process lives on, and for anything it holds through an
+// ephemeral node to be handed to another.
+func ClientIsolation(r Rand, sh Shape, p Plan) Plan {
+	if sh.Clients == 0 || r.Float64() < 0.5 {
+		return p
+	}
+	g := &gen{r: r, sh: sh, healAt: sh.End - sh.Heal}
+	n := 1 + r.Intn(1+r.Intn(6))
+	for i := 0; i < n; i++ {
+		p.Actions = append(p.Actions, Action{At: g.at(), Kind: IsolateClient, Client: 1 + r.Intn(sh.Clients),
+			For: g.between(2*time.Second, 14*time.Second)})
+	}
+	return p.Sorted()
+}

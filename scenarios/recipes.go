@@ -13,8 +13,9 @@ import (
 
 // The recipes of the seed documents, each on five processes under a swarm
 // of faults (an expire-session action crashes a process, which comes back
-// two seconds later and starts its recipes anew), each judged by its own
-// checker besides the standard ones.
+// two seconds later and starts its recipes anew) and of partitions that
+// cut a process off the ensemble, each judged by its own checker besides
+// the standard ones.
 
 // recipeSessionMs is the session timeout the recipes' clients ask for.
 const recipeSessionMs = 4000
@@ -25,8 +26,10 @@ func recipeScenario(name, desc string, workload func(*Workload), check func(*Wor
 		Name: name, Description: desc,
 		Voters: 3, Observers: 1, Clients: 5,
 		Duration: 50 * time.Second, Heal: 20 * time.Second,
-		Server:    fastTicks,
-		Plan:      faults.Swarm,
+		Server: fastTicks,
+		Plan: func(r faults.Rand, sh faults.Shape) faults.Plan {
+			return faults.ClientIsolation(r, sh, faults.Swarm(r, sh))
+		},
 		Processes: true, RestartAfter: 2 * time.Second, SessionTimeout: recipeSessionMs,
 		Workload: workload,
 		Check:    check,
@@ -58,7 +61,7 @@ func init() {
 			return checker.IDs(w.Log, recipeOptions(p, 2*time.Second))
 		})
 	s.Plan = func(r faults.Rand, sh faults.Shape) faults.Plan {
-		return faults.ClientClocks(r, sh, faults.Swarm(r, sh))
+		return faults.ClientClocks(r, sh, faults.ClientIsolation(r, sh, faults.Swarm(r, sh)))
 	}
 	Register(s)
 }
@@ -104,12 +107,16 @@ func (w *Workload) after(d sim.Time, fn func()) {
 const electionDir = "/election"
 
 // electionWorkload: every process runs a candidate; a master resigns
-// after half a second to five seconds.
+// after half a second to five seconds, or (one in three) stays until a
+// fault unseats it.
 func electionWorkload(w *Workload) {
 	w.forEachProc(func(i int, alive func() bool) {
 		p := w.Procs[i]
 		c := recipes.NewCandidate(p, w.Log, electionDir)
 		c.OnMaster = func() {
+			if w.Rand.Intn(3) == 0 {
+				return // a master that stays until a fault unseats it
+			}
 			w.after(w.Uniform(500*sim.Millisecond, 5*sim.Second)(), func() {
 				if alive() && c.IsMaster() {
 					c.Resign()

@@ -38,7 +38,7 @@ func (s *Server) propose(e *LogEntry) bool {
 }
 
 func (s *Server) sendProposal(h *learnerHandler, e *LogEntry) {
-	h.unacked = append(h.unacked, sentProposal{zxid: e.Zxid(), at: s.env.Now()})
+	h.unacked = append(h.unacked, sentProposal{zxid: e.Zxid(), at: s.env.Elapsed()})
 	s.env.Send(h.conn, &Packet{Type: PacketProposal, Zxid: e.Zxid(), Entry: e})
 }
 

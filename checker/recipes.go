@@ -51,10 +51,22 @@ type facts struct {
 	opt      RecipeOptions
 	sessions map[int][]client.Event // client -> its session events, in order
 	crashes  map[int][]int64        // process -> crash times, in order
+	// closedAt: when the servers first applied a session's closeSession
+	// (its expiry or its close); from then on its ephemerals are gone.
+	closedAt map[zab.SessionID]int64
+	timeline []applied
 }
 
-func newFacts(log *recipes.Log, h *client.History, opt RecipeOptions) *facts {
-	f := &facts{opt: opt, sessions: map[int][]client.Event{}, crashes: map[int][]int64{}}
+func newFacts(log *recipes.Log, h *client.History, recs []cluster.Record, opt RecipeOptions) *facts {
+	f := &facts{opt: opt, sessions: map[int][]client.Event{}, crashes: map[int][]int64{},
+		closedAt: map[zab.SessionID]int64{}, timeline: commitTimeline(recs)}
+	for _, c := range f.timeline {
+		if _, ok := c.txn.(tree.CloseSessionTxn); ok {
+			if _, seen := f.closedAt[zab.SessionID(c.session)]; !seen {
+				f.closedAt[zab.SessionID(c.session)] = c.at
+			}
+		}
+	}
 	for _, ev := range h.Events {
 		if ev.Type == tree.EventNone {
 			f.sessions[ev.Client] = append(f.sessions[ev.Client], ev)
@@ -78,33 +90,6 @@ func (f *facts) crashAfter(proc int, t int64) int64 {
 	return never
 }
 
-// stateAt is the client's session state at t: the last session event
-// delivered at or before t (Disconnected before the first).
-func (f *facts) stateAt(cl int, t int64) tree.KeeperState {
-	st := tree.StateDisconnected
-	for _, ev := range f.sessions[cl] {
-		if ev.At > t {
-			break
-		}
-		st = ev.State
-	}
-	return st
-}
-
-// disconnectedThroughout: the client was disconnected (its session not
-// known to be dead either) over all of [from, to).
-func (f *facts) disconnectedThroughout(cl int, from, to int64) bool {
-	if f.stateAt(cl, from) != tree.StateDisconnected {
-		return false
-	}
-	for _, ev := range f.sessions[cl] {
-		if ev.At > from && ev.At < to && ev.State != tree.StateDisconnected {
-			return false
-		}
-	}
-	return true
-}
-
 // holding is one claimed hold: a master's tenure or a lock held.
 type holding struct {
 	proc, client int
@@ -112,8 +97,12 @@ type holding struct {
 	path         string
 	seq          int64
 	start, end   int64 // end: the claimed end, never while open
-	eff          int64 // the end the checker believes: the claim, or the process's death
-	note         string
+	// eff is when the holder stopped acting: its claimed end or its
+	// process's death. safe is the end in the checker's view of
+	// sessions: eff, or the servers closing its session if earlier —
+	// nobody else can be granted the thing before then.
+	eff, safe int64
+	note      string
 }
 
 func (x holding) String() string {
@@ -129,11 +118,15 @@ func (x holding) String() string {
 	if x.eff != x.end {
 		s += fmt.Sprintf(" dead at %.3fs", float64(x.eff)/1e9)
 	}
+	if x.safe != x.eff {
+		s += fmt.Sprintf(" session closed at %.3fs", float64(x.safe)/1e9)
+	}
 	return s
 }
 
 // holdings pairs each open claim with the next close claim of the same
-// client on the same path, and caps each by its process's death.
+// client on the same path, and caps each by its process's death and its
+// session's close at the servers.
 func (f *facts) holdings(log *recipes.Log, open, closeKind recipes.Kind) []holding {
 	type key struct {
 		client int
@@ -159,7 +152,12 @@ func (f *facts) holdings(log *recipes.Log, open, closeKind recipes.Kind) []holdi
 		}
 	}
 	for i := range out {
-		out[i].eff = min(out[i].end, f.crashAfter(out[i].proc, out[i].start))
+		x := &out[i]
+		x.eff = min(x.end, f.crashAfter(x.proc, x.start))
+		x.safe = x.eff
+		if at, ok := f.closedAt[x.session]; ok {
+			x.safe = min(x.safe, at)
+		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].start < out[j].start })
 	return out
@@ -195,11 +193,14 @@ func (f *facts) checkRule(x holding, what string, v *Verdict) {
 	}
 }
 
-// checkExclusive: no two holds of different sessions overlap, except
-// while the older holder is disconnected (within its session timeout, as
-// checkRule holds it to): ZooKeeper cannot tell a client that its session
-// expired while it cannot reach a server. Such an overlap is reported as
-// allowed, not as a violation.
+// checkExclusive: no hold is granted to another session before the one
+// holding ends in the checker's view (resigned, released, its process
+// dead, or its session closed by the servers: only then is its node
+// gone). A holder that goes on after the servers closed its session has
+// not heard yet — disconnected, or connected to a server that lags; the
+// classic rule (checkRule) bounds how long — and another hold that starts
+// meanwhile is reported as allowed: two holders at once that ZooKeeper
+// cannot prevent.
 func (f *facts) checkExclusive(hs []holding, g error, what string, v *Verdict) {
 	bad := 0
 	for i, a := range hs {
@@ -207,37 +208,23 @@ func (f *facts) checkExclusive(hs []holding, g error, what string, v *Verdict) {
 			if b.start >= a.eff {
 				break // sorted by start: later ones start later still
 			}
-			if a.client == b.client && a.session == b.session {
+			if a.client == b.client && a.session == b.session || b.safe <= b.start {
 				continue
 			}
-			to := min(a.eff, b.eff)
-			if f.disconnectedThroughout(a.client, b.start, to) {
-				v.Allowed = append(v.Allowed, Violation{Guarantee: g, Where: a.String() + " and " + b.String(),
-					Detail: fmt.Sprintf("%s overlap for %.3fs from %.3fs while the first holder was disconnected (within its session timeout: it cannot know its session expired)",
-						what, float64(to-b.start)/1e9, float64(b.start)/1e9)})
+			pair := a.String() + " and " + b.String()
+			if b.start >= a.safe {
+				v.Allowed = append(v.Allowed, Violation{Guarantee: g, Where: pair,
+					Detail: fmt.Sprintf("%s overlap for %.3fs from %.3fs: the first holder had not heard that the servers closed its session at %.3fs",
+						what, float64(min(a.eff, b.eff)-b.start)/1e9, float64(b.start)/1e9, float64(a.safe)/1e9)})
 				continue
 			}
 			bad++
 			if bad <= 5 {
-				v.add(g, a.String()+" and "+b.String(), "%s overlap for %.3fs from %.3fs while the first holder's client was %s",
-					what, float64(to-b.start)/1e9, float64(b.start)/1e9, stateName(f.stateAt(a.client, b.start)))
+				v.add(g, pair, "%s overlap for %.3fs from %.3fs, while the first holder's session was open",
+					what, float64(min(a.safe, b.eff)-b.start)/1e9, float64(b.start)/1e9)
 			}
 		}
 	}
-}
-
-func stateName(s tree.KeeperState) string {
-	switch s {
-	case tree.StateSyncConnected:
-		return "connected"
-	case tree.StateDisconnected:
-		return "disconnected"
-	case tree.StateExpired:
-		return "expired"
-	case tree.StateClosed:
-		return "closed"
-	}
-	return fmt.Sprintf("state %d", int32(s))
 }
 
 // gaps returns the stretches of [from, to) covered by no hold, longer

@@ -14,7 +14,7 @@ import (
 // (ErrHeldPastSession) that a master stops considering itself master once
 // disconnected for longer than its session timeout.
 var (
-	ErrTwoMasters = errors.New("master election: at most one master at a time (an old master may overlap a new one only while it is disconnected, and for no longer than its session timeout)")
+	ErrTwoMasters = errors.New("master election: at most one master at a time: a new master only once the old one resigned, died, or the servers closed its session")
 	// ErrNotSmallest is what makes the line a line: the servers' commits,
 	// not the recipe, say which nodes existed when.
 	ErrNotSmallest = errors.New("a candidate or fair-lock waiter is granted only once every node before its own is gone")
@@ -23,19 +23,20 @@ var (
 
 // Election checks the master election under dir: each tenure (from the
 // candidate's claim to its resignation or its process's death) keeps the
-// classic rule; no two tenures overlap unless the older master was
-// disconnected throughout the overlap; every master's node was the
+// classic rule; no tenure starts before the one before it ended in the
+// checker's view of sessions (an old master that has not yet heard that
+// the servers closed its session is reported as allowed); every master's node was the
 // smallest when it was made master, by the commits; and after
 // HealAt+Bound there is never a gap of more than GapMax without a master.
 func Election(log *recipes.Log, h *client.History, recs []cluster.Record, dir string, opt RecipeOptions) Verdict {
 	var v Verdict
-	f := newFacts(log, h, opt)
+	f := newFacts(log, h, recs, opt)
 	hs := f.holdings(log, recipes.KindMaster, recipes.KindResign)
 	for _, x := range hs {
 		f.checkRule(x, "mastership", &v)
 	}
 	f.checkExclusive(hs, ErrTwoMasters, "two masters' tenures", &v)
-	checkSmallest(hs, commitTimeline(recs), dir, &v)
+	checkSmallest(hs, f.timeline, dir, &v)
 	if opt.End > opt.HealAt+opt.Bound {
 		for _, g := range gaps(hs, opt.HealAt+opt.Bound, opt.End, opt.GapMax) {
 			v.add(ErrNoMaster, fmt.Sprintf("%d tenures", len(hs)), "no master from %.3fs to %.3fs (healed at %.3fs)",

@@ -12,7 +12,7 @@ import (
 // What the ZooKeeper locks promise, with the classic rule
 // (ErrHeldPastSession) for a holder that loses its connection.
 var (
-	ErrLockExclusion = errors.New("lock: no two sessions hold a lock at once (an old holder may overlap a new one only while it is disconnected, and for no longer than its session timeout)")
+	ErrLockExclusion = errors.New("lock: no two sessions hold a lock at once: a new holder only once the old one released it, died, or the servers closed its session")
 	ErrLockFairness  = errors.New("fair lock: the lock is granted in the order of the waiters' sequence numbers")
 	ErrLockStuck     = errors.New("lock: a lock is released when its holder's session ends; after the faults heal, the lock keeps being granted")
 )
@@ -25,15 +25,15 @@ type LockSpec struct {
 }
 
 // Locks checks each lock: every hold keeps the classic rule; holds of
-// different sessions overlap only while the older holder is disconnected;
+// different sessions overlap only after the servers closed the older
+// holder's session (reported as allowed);
 // a fair lock is granted in sequence order and only to the smallest node;
 // and after HealAt+Bound the lock is never ungranted for more than GapMax
 // (the workload always wants it, so a lock stuck with a dead holder shows).
 func Locks(log *recipes.Log, h *client.History, recs []cluster.Record, locks []LockSpec, opt RecipeOptions) Verdict {
 	var v Verdict
-	f := newFacts(log, h, opt)
+	f := newFacts(log, h, recs, opt)
 	all := f.holdings(log, recipes.KindAcquired, recipes.KindReleased)
-	var timeline []applied
 	for _, l := range locks {
 		var hs []holding
 		for _, x := range all {
@@ -46,11 +46,8 @@ func Locks(log *recipes.Log, h *client.History, recs []cluster.Record, locks []L
 		}
 		f.checkExclusive(hs, ErrLockExclusion, "two holds of "+l.Path, &v)
 		if l.Fair {
-			if timeline == nil {
-				timeline = commitTimeline(recs)
-			}
 			checkFair(hs, &v)
-			checkSmallest(hs, timeline, l.Path, &v)
+			checkSmallest(hs, f.timeline, l.Path, &v)
 		}
 		if opt.End > opt.HealAt+opt.Bound {
 			for _, g := range gaps(hs, opt.HealAt+opt.Bound, opt.End, opt.GapMax) {

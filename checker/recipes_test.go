@@ -107,12 +107,29 @@ func TestElectionChecker(t *testing.T) {
 			r.claim(1, recipes.KindMaster, 1, 1, node(el, 0), 0, "")
 			r.claim(2, recipes.KindMaster, 2, 2, node(el, 1), 1, "")
 		}},
-		{name: "one master - the old master is disconnected, within its session timeout - pass", build: func(r *run) {
+		{name: "one master - the old master is disconnected, its session closed by the servers, within its session timeout - pass", build: func(r *run) {
 			r.session(0.5, 1, tree.StateSyncConnected)
 			r.claim(1, recipes.KindMaster, 1, 1, node(el, 0), 0, "")
 			r.session(2, 1, tree.StateDisconnected)
+			r.commit(4.9, 1, tree.CloseSessionTxn{})
 			r.claim(5, recipes.KindMaster, 2, 2, node(el, 1), 1, "")
 			r.claim(6, recipes.KindResign, 1, 1, node(el, 0), 0, "disconnected longer than the session timeout")
+		}},
+		{name: "one master - a lagging server's client goes on, connected, after the servers closed its session - pass", build: func(r *run) {
+			r.session(0.5, 1, tree.StateSyncConnected)
+			r.claim(1, recipes.KindMaster, 1, 1, node(el, 0), 0, "")
+			r.commit(4.9, 1, tree.CloseSessionTxn{})
+			r.claim(5, recipes.KindMaster, 2, 2, node(el, 1), 1, "")
+			r.session(5.5, 1, tree.StateDisconnected)
+			r.session(6, 1, tree.StateExpired)
+			r.claim(6, recipes.KindResign, 1, 1, node(el, 0), 0, "session expired")
+		}},
+		{name: "one master - the old master disconnected, its session still open at the servers - fail", want: ErrTwoMasters, build: func(r *run) {
+			r.session(0.5, 1, tree.StateSyncConnected)
+			r.claim(1, recipes.KindMaster, 1, 1, node(el, 0), 0, "")
+			r.session(2, 1, tree.StateDisconnected)
+			r.claim(3, recipes.KindMaster, 2, 2, node(el, 1), 1, "")
+			r.claim(5, recipes.KindResign, 1, 1, node(el, 0), 0, "")
 		}},
 		{name: "one master - the old master reconnects and still claims it - fail", want: ErrTwoMasters, build: func(r *run) {
 			r.session(0.5, 1, tree.StateSyncConnected)

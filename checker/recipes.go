@@ -34,9 +34,11 @@ type RecipeOptions struct {
 	// timeout on a slow clock fires late.
 	Slack int64
 	// HealAt and End: every fault is undone at HealAt; the workload stops
-	// at End. Liveness is judged in [HealAt+Bound, End).
+	// at End. Liveness is judged from Bound after the ensemble is back (the
+	// heal, or the last leader established after it: an election after a
+	// long outage may back off for seconds) to End.
 	HealAt, End, Bound int64
-	// GapMax, ns: after HealAt+Bound, no master (no lock holder, no
+	// GapMax, ns: from then on, no master (no lock holder, no
 	// barrier pass, no ID) for longer than this is a violation.
 	GapMax int64
 	// Members is the barrier's N.
@@ -44,6 +46,18 @@ type RecipeOptions struct {
 }
 
 const never = math.MaxInt64
+
+// liveFrom is when liveness starts to be judged: Bound after the heal, or
+// after the last leader established since.
+func liveFrom(recs []cluster.Record, opt RecipeOptions) int64 {
+	back := opt.HealAt
+	for _, r := range recs {
+		if r.Obs.Kind == zab.ObsEstablished && int64(r.At) >= opt.HealAt && int64(r.At) < opt.End {
+			back = max(back, int64(r.At))
+		}
+	}
+	return back + opt.Bound
+}
 
 // facts are the checker's own view of the run: session events by
 // client, crashes by process.

@@ -27,7 +27,7 @@ var (
 // checker's view of sessions (an old master that has not yet heard that
 // the servers closed its session is reported as allowed); every master's node was the
 // smallest when it was made master, by the commits; and after
-// HealAt+Bound there is never a gap of more than GapMax without a master.
+// Bound after the ensemble is back there is never a gap of more than GapMax without a master.
 func Election(log *recipes.Log, h *client.History, recs []cluster.Record, dir string, opt RecipeOptions) Verdict {
 	var v Verdict
 	f := newFacts(log, h, recs, opt)
@@ -37,8 +37,8 @@ func Election(log *recipes.Log, h *client.History, recs []cluster.Record, dir st
 	}
 	f.checkExclusive(hs, ErrTwoMasters, "two masters' tenures", &v)
 	checkSmallest(hs, f.timeline, dir, &v)
-	if opt.End > opt.HealAt+opt.Bound {
-		for _, g := range gaps(hs, opt.HealAt+opt.Bound, opt.End, opt.GapMax) {
+	if from := liveFrom(recs, opt); opt.End > from {
+		for _, g := range gaps(hs, from, opt.End, opt.GapMax) {
 			v.add(ErrNoMaster, fmt.Sprintf("%d tenures", len(hs)), "no master from %.3fs to %.3fs (healed at %.3fs)",
 				float64(g[0])/1e9, float64(g[1])/1e9, float64(opt.HealAt)/1e9)
 		}

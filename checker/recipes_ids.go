@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/zabsim/zabsim/cluster"
 	"github.com/zabsim/zabsim/recipes"
 )
 
@@ -19,9 +20,10 @@ var (
 // IDs checks the IDs the log claims, per generator (an entry's Path):
 // no ID twice, each process's IDs increasing in the order issued (its
 // restarts included), snowflake worker ids held by one process each and
-// IDs carrying one their process was given, and after HealAt+Bound no
+// IDs carrying one their process was given, and from Bound after the
+// ensemble is back no
 // stretch of more than GapMax without an ID.
-func IDs(log *recipes.Log, opt RecipeOptions) Verdict {
+func IDs(log *recipes.Log, recs []cluster.Record, opt RecipeOptions) Verdict {
 	var v Verdict
 	type key struct {
 		gen  string
@@ -73,8 +75,8 @@ func IDs(log *recipes.Log, opt RecipeOptions) Verdict {
 			}
 		}
 	}
-	if opt.End > opt.HealAt+opt.Bound {
-		for _, g := range gaps(issued, opt.HealAt+opt.Bound, opt.End, opt.GapMax) {
+	if from := liveFrom(recs, opt); opt.End > from {
+		for _, g := range gaps(issued, from, opt.End, opt.GapMax) {
 			v.add(ErrIDStuck, fmt.Sprintf("%d IDs", len(issued)), "no ID from %.3fs to %.3fs (healed at %.3fs)",
 				float64(g[0])/1e9, float64(g[1])/1e9, float64(opt.HealAt)/1e9)
 		}

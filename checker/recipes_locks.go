@@ -28,7 +28,7 @@ type LockSpec struct {
 // different sessions overlap only after the servers closed the older
 // holder's session (reported as allowed);
 // a fair lock is granted in sequence order and only to the smallest node;
-// and after HealAt+Bound the lock is never ungranted for more than GapMax
+// and from Bound after the ensemble is back the lock is never ungranted for more than GapMax
 // (the workload always wants it, so a lock stuck with a dead holder shows).
 func Locks(log *recipes.Log, h *client.History, recs []cluster.Record, locks []LockSpec, opt RecipeOptions) Verdict {
 	var v Verdict
@@ -49,8 +49,8 @@ func Locks(log *recipes.Log, h *client.History, recs []cluster.Record, locks []L
 			checkFair(hs, &v)
 			checkSmallest(hs, f.timeline, l.Path, &v)
 		}
-		if opt.End > opt.HealAt+opt.Bound {
-			for _, g := range gaps(hs, opt.HealAt+opt.Bound, opt.End, opt.GapMax) {
+		if from := liveFrom(recs, opt); opt.End > from {
+			for _, g := range gaps(hs, from, opt.End, opt.GapMax) {
 				v.add(ErrLockStuck, l.Path, "nobody held the lock from %.3fs to %.3fs (healed at %.3fs)",
 					float64(g[0])/1e9, float64(g[1])/1e9, float64(opt.HealAt)/1e9)
 			}

@@ -36,7 +36,7 @@ type queueItem struct {
 // every delete of an item removes the smallest one queued; every
 // acknowledged enqueue made its item; every take claimed removed an item,
 // and no item (nor item data) is taken twice; items queued at
-// HealAt+Bound are gone by the end. A barrier pass comes after the commits
+// Bound after the ensemble is back are gone by the end. A barrier pass comes after the commits
 // first showed N members in its round, and passes keep coming after the
 // heal.
 func Queues(log *recipes.Log, recs []cluster.Record, queues []string, barrierRoot string, opt RecipeOptions) Verdict {
@@ -54,8 +54,9 @@ func Queues(log *recipes.Log, recs []cluster.Record, queues []string, barrierRoo
 	var atHeal []string
 	healed := false
 	bad := 0
+	from := liveFrom(recs, opt)
 	for _, c := range commitTimeline(recs) {
-		if !healed && c.at > opt.HealAt+opt.Bound {
+		if !healed && c.at > from {
 			healed = true
 			atHeal = queued(d, queues)
 		}
@@ -96,11 +97,11 @@ func Queues(log *recipes.Log, recs []cluster.Record, queues []string, barrierRoo
 			}
 		}
 		if len(stuck) > 0 {
-			v.add(ErrQueueStuck, stuck[0], "%d item(s) queued at %.3fs were still there at the end", len(stuck), float64(opt.HealAt+opt.Bound)/1e9)
+			v.add(ErrQueueStuck, stuck[0], "%d item(s) queued at %.3fs were still there at the end", len(stuck), float64(from)/1e9)
 		}
 	}
 	if barrierRoot != "" {
-		checkBarrier(log, readyAt, opt, &v)
+		checkBarrier(log, readyAt, from, opt, &v)
 	}
 	return v
 }
@@ -171,7 +172,7 @@ func checkQueueClaims(log *recipes.Log, items map[string]*queueItem, v *Verdict)
 
 // checkBarrier: a pass of a round comes no earlier than the first commit
 // that showed N members there; after the heal, passes keep coming.
-func checkBarrier(log *recipes.Log, readyAt map[string]int64, opt RecipeOptions, v *Verdict) {
+func checkBarrier(log *recipes.Log, readyAt map[string]int64, from int64, opt RecipeOptions, v *Verdict) {
 	bad := 0
 	var passes []holding
 	for _, e := range log.Of(recipes.KindPass) {
@@ -191,8 +192,8 @@ func checkBarrier(log *recipes.Log, readyAt map[string]int64, opt RecipeOptions,
 				float64(at-e.At)/1e9, opt.Members, float64(at)/1e9)
 		}
 	}
-	if opt.End > opt.HealAt+opt.Bound {
-		for _, g := range gaps(passes, opt.HealAt+opt.Bound, opt.End, opt.GapMax) {
+	if opt.End > from {
+		for _, g := range gaps(passes, from, opt.End, opt.GapMax) {
 			v.add(ErrBarrierStuck, "barrier", "no round passed from %.3fs to %.3fs (healed at %.3fs)",
 				float64(g[0])/1e9, float64(g[1])/1e9, float64(opt.HealAt)/1e9)
 		}

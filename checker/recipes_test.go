@@ -172,6 +172,12 @@ func TestElectionChecker(t *testing.T) {
 			r.claim(25, recipes.KindResign, 1, 1, node(el, 0), 0, "")
 			r.claim(28, recipes.KindMaster, 2, 2, node(el, 1), 1, "")
 		}},
+		{name: "no master - the ensemble was back late, a master soon after - pass", opt: func(o *RecipeOptions) {
+			o.HealAt, o.End = 10*sec, 60*sec
+		}, build: func(r *run) {
+			r.recs = append(r.recs, cluster.Record{At: sim.Time(30 * sec), Server: 1, Obs: zab.Observation{Kind: zab.ObsEstablished}})
+			r.claim(33, recipes.KindMaster, 1, 1, node(el, 0), 0, "")
+		}},
 		{name: "not smallest - master while a smaller node exists - fail", want: ErrNotSmallest, build: func(r *run) {
 			r.commit(0.5, 1, create(node(el, 0), true))
 			r.commit(0.6, 2, create(node(el, 1), true))
@@ -348,5 +354,5 @@ func TestIDsChecker(t *testing.T) {
 			r.id(1, 1, "snowflake", snowflake(1000, 4, 0))
 		}},
 	}
-	runCases(t, cases, func(r *run, o RecipeOptions) Verdict { return IDs(&r.log, o) })
+	runCases(t, cases, func(r *run, o RecipeOptions) Verdict { return IDs(&r.log, r.recs, o) })
 }

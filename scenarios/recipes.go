@@ -57,8 +57,8 @@ func init() {
 		}))
 	s := recipeScenario("idgen",
 		"IDs from sequential nodes and from snowflake workers (worker id, forever node, clock checks) while the processes' clocks drift and jump",
-		idgenWorkload, func(w *Workload, _ []cluster.Record, p faults.Plan) checker.Verdict {
-			return checker.IDs(w.Log, recipeOptions(p, 2*time.Second))
+		idgenWorkload, func(w *Workload, recs []cluster.Record, p faults.Plan) checker.Verdict {
+			return checker.IDs(w.Log, recs, recipeOptions(p, 2*time.Second))
 		})
 	s.Plan = func(r faults.Rand, sh faults.Shape) faults.Plan {
 		return faults.ClientClocks(r, sh, faults.ClientIsolation(r, sh, faults.Swarm(r, sh)))
@@ -66,9 +66,9 @@ func init() {
 	Register(s)
 }
 
-// recipeOptions: liveness is judged from ten seconds after the heal
-// (a crashed holder's session takes the session timeout to expire, and an
-// election of the ensemble may come first).
+// recipeOptions: liveness is judged from ten seconds after the ensemble is
+// back (a crashed holder's session takes the session timeout to expire,
+// counted from when the new leader started tracking it).
 func recipeOptions(p faults.Plan, gapMax time.Duration) checker.RecipeOptions {
 	return checker.RecipeOptions{
 		SessionTimeout: recipeSessionMs * int64(time.Millisecond),

@@ -27,10 +27,12 @@ type Barrier struct {
 	inRound bool   // entering round: arrived or arriving, not yet passed
 	// own: our node in the round is this session's (not an older one's,
 	// which will go when that session expires).
-	own     bool
-	started bool
-	stopped bool
-	gen     int
+	own bool
+	// resuming: Resume was called and has not entered a round yet.
+	resuming bool
+	started  bool
+	stopped  bool
+	gen      int
 
 	// OnPass hears each round passed.
 	OnPass func(round int)
@@ -45,8 +47,11 @@ func NewBarrier(env Env, log *Log, root string, n int, name string) *Barrier {
 	b := &Barrier{root: root, n: n, name: name, round: -1}
 	b.s = session{env: env, log: log}
 	b.s.onConnected = func(*client.Client) {
-		if b.inRound {
+		switch {
+		case b.inRound:
 			b.arrive() // again: a new session, or an answer lost meanwhile
+		case b.resuming:
+			b.Resume() // a session that died before the newest round was found
 		}
 	}
 	b.s.onDead = func(*client.Client, bool) {
@@ -83,6 +88,7 @@ func (b *Barrier) roundDir(r int) string {
 // Resume finds the newest round under root and enters it: a restarted
 // member catches up with the others.
 func (b *Barrier) Resume() {
+	b.resuming = true
 	cl := b.s.cl
 	cl.EnsurePath(b.root, func(err tree.Code) {
 		if !b.s.current(cl) || b.stopped {
@@ -120,7 +126,7 @@ func (b *Barrier) Enter(r int) {
 	if b.stopped || b.inRound {
 		return
 	}
-	b.round, b.inRound = r, true
+	b.round, b.inRound, b.resuming = r, true, false
 	b.arrive()
 }
 

@@ -177,8 +177,8 @@ func NewSnowflake(env Env, log *Log, name string, cfg SnowflakeConfig) *Snowflak
 	w := &Snowflake{cfg: cfg, name: name, worker: -1, lastMs: -1}
 	w.s = session{env: env, log: log}
 	w.s.onConnected = func(*client.Client) {
-		if !w.running && !w.starting {
-			w.start()
+		if !w.running {
+			w.start() // afresh: a start under way, or waiting to retry, is superseded
 		}
 	}
 	w.s.onDead = func(*client.Client, bool) {

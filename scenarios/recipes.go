@@ -138,7 +138,8 @@ const (
 )
 
 // locksWorkload: every process takes both locks over and over, holding
-// each for 50-400 ms and pausing up to 300 ms between.
+// each for 50-400 ms (one hold in eight for 2-8 s) and pausing up to
+// 300 ms between.
 func locksWorkload(w *Workload) {
 	w.forEachProc(func(i int, alive func() bool) {
 		p := w.Procs[i]
@@ -152,7 +153,11 @@ func locksWorkload(w *Workload) {
 				})
 			}
 			l.SetHooks(func() {
-				w.after(w.Uniform(50*sim.Millisecond, 400*sim.Millisecond)(), func() {
+				hold := w.Uniform(50*sim.Millisecond, 400*sim.Millisecond)()
+				if w.Rand.Intn(8) == 0 {
+					hold = w.Uniform(2*sim.Second, 8*sim.Second)() // a long critical section
+				}
+				w.after(hold, func() {
 					if alive() && l.Held() {
 						l.Release()
 						again()

@@ -137,6 +137,26 @@ func TestClientSessionExpiresWhenCutOffTooLong(t *testing.T) {
 	}
 }
 
+// The leader's clock is stepped forward by more than the session timeout:
+// sessions live on, since ZooKeeper measures their expiry on the
+// monotonic clock (ExpiryQueue, Time.currentElapsedTime). Found by the
+// master-election scenario (seed 1197): a jump expired every session at
+// once and made a second master while the first was still connected.
+func TestLeaderClockJumpExpiresNoSession(t *testing.T) {
+	c, cl := withClient(t, 5, client.Config{SessionTimeout: 4000})
+	l, ok := c.Leader()
+	require.True(t, ok)
+	for i := 0; i < 10; i++ { // at various phases of the pings and the expiry tick
+		c.World.AdjustClock(c.NodeOf(l), 30*sim.Second)
+		c.World.RunFor(337 * sim.Millisecond)
+	}
+	c.World.RunFor(3 * sim.Second)
+	assert.Equal(t, client.Connected, cl.State())
+	c.EachRecord(func(r Record) {
+		assert.NotEqual(t, zab.ObsSessionExpired, r.Obs.Kind, "%s expired a session", r.Obs)
+	})
+}
+
 func TestClientAuthAndACLs(t *testing.T) {
 	c, cl := withClient(t, 5, client.Config{})
 	var got []string

@@ -48,7 +48,7 @@ func (c *Cluster) History() *client.History {
 // is every server unless cfg names some.
 func (c *Cluster) AddClient(cfg client.Config) *client.Client {
 	cn := &clientNode{c: c}
-	idx := len(c.clients) + 1
+	idx := c.newClientID()
 	cn.node = c.World.AddNode(fmt.Sprintf("client%d", idx), cn)
 	cn.rand = c.World.Rand(fmt.Sprintf("client/%d", idx))
 	if cfg.ID == 0 {
@@ -62,7 +62,14 @@ func (c *Cluster) AddClient(cfg client.Config) *client.Client {
 	return cn.cl
 }
 
-// Clients returns the clients in the order added.
+// newClientID numbers clients from 1 in the order made, plain and process
+// clients alike.
+func (c *Cluster) newClientID() int {
+	c.nclients++
+	return c.nclients
+}
+
+// Clients returns the clients made by AddClient, in the order added.
 func (c *Cluster) Clients() []*client.Client {
 	out := make([]*client.Client, len(c.clients))
 	for i, cn := range c.clients {

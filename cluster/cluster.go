@@ -53,8 +53,12 @@ type Cluster struct {
 	peers   []zab.Peer
 	servers []*serverNode // index id-1
 	clients []*clientNode
-	history *client.History
-	byNode  map[sim.NodeID]zab.ServerID
+	procs   []*Process
+	// nclients counts the clients made so far, of AddClient and of
+	// processes: their ids in histories.
+	nclients int
+	history  *client.History
+	byNode   map[sim.NodeID]zab.ServerID
 	// life holds the servers' process changes, for reports. It is kept
 	// beside the trace (the notes feed the hash), never in it.
 	life []LifeEvent

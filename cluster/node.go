@@ -70,8 +70,9 @@ func toZab(ev *sim.Event) (zab.Event, bool) {
 	return nil, false
 }
 
-func (sn *serverNode) Now() int64   { return int64(sn.c.World.NodeNow(sn.node)) }
-func (sn *serverNode) Rand() uint64 { return sn.rand.Uint64() }
+func (sn *serverNode) Now() int64     { return int64(sn.c.World.NodeNow(sn.node)) }
+func (sn *serverNode) Elapsed() int64 { return int64(sn.c.World.NodeElapsed(sn.node)) }
+func (sn *serverNode) Rand() uint64   { return sn.rand.Uint64() }
 func (sn *serverNode) Connect(to zab.ServerID, _ zab.Port) zab.ConnID {
 	return zab.ConnID(sn.c.World.Connect(sn.node, sn.c.NodeOf(to)))
 }

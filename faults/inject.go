@@ -18,6 +18,15 @@ type Injector struct {
 	// ExpireClient kills client n's process so its session expires; nil
 	// makes expire-session actions a no-op noted in the trace.
 	ExpireClient func(n int)
+	// ClientNode resolves client n's world node (its process), for clock
+	// faults aimed at clients; nil makes them no-ops noted in the trace.
+	ClientNode func(n int) (sim.NodeID, bool)
+	// drifting are the client nodes whose clocks drift, reset at the heal.
+	drifting []sim.NodeID
+	// nearLimit are the leaders whose counters jumped near the limit, in
+	// the epoch they did; one still leading that epoch at the heal rolls
+	// over then.
+	nearLimit []nearLimit
 	// Skipped lists actions that found nothing to act on (no leader at
 	// that moment, a server already down), as "at kind: why".
 	Skipped []string
@@ -123,13 +132,13 @@ func (in *Injector) apply(a Action) {
 		for _, id := range ids {
 			c.Resume(id)
 		}
-	case ClockDrift:
-		if id, ok := in.target(a); ok {
-			w.SetClockDrift(c.NodeOf(id), float64(a.DriftPPM))
+	case ClockDrift, ClockJump:
+		if a.Client != 0 {
+			in.clientClock(a)
+			return
 		}
-	case ClockJump:
 		if id, ok := in.target(a); ok {
-			w.AdjustClock(c.NodeOf(id), sim.Time(a.Jump))
+			in.clock(a, c.NodeOf(id))
 		}
 	case LatencySpike:
 		in.latency(a)
@@ -142,7 +151,11 @@ func (in *Injector) apply(a Action) {
 		limit := c.ServerConfig(l).CounterLimit
 		if !c.Server(l).JumpZxidCounter(limit - uint32(a.Margin)) {
 			in.skip(a, fmt.Sprintf("zk%d cannot jump its counter now", l))
+			return
 		}
+		in.nearLimit = append(in.nearLimit, nearLimit{server: l, epoch: c.Server(l).Epoch()})
+	case IsolateClient:
+		in.isolateClient(a)
 	case ExpireSession:
 		if in.ExpireClient == nil {
 			in.skip(a, "no clients to expire")
@@ -150,6 +163,63 @@ func (in *Injector) apply(a Action) {
 		}
 		in.ExpireClient(a.Client)
 	}
+}
+
+// isolateClient cuts a client's process off every server for a.For (a
+// network partition between the application and the ensemble); the heal
+// ends it sooner.
+func (in *Injector) isolateClient(a Action) {
+	if in.ClientNode == nil {
+		in.skip(a, "no client nodes to isolate")
+		return
+	}
+	node, ok := in.ClientNode(a.Client)
+	if !ok {
+		in.skip(a, fmt.Sprintf("client %d has no node", a.Client))
+		return
+	}
+	c, w := in.C, in.C.World
+	servers := make([]sim.NodeID, 0, len(c.IDs()))
+	for _, id := range c.IDs() {
+		servers = append(servers, c.NodeOf(id))
+	}
+	w.Partition([]sim.NodeID{node}, servers)
+	w.After(sim.Time(a.For), func() {
+		for _, s := range servers {
+			w.HealLink(node, s)
+		}
+	})
+}
+
+// clientClock applies a clock fault to a client's node.
+func (in *Injector) clientClock(a Action) {
+	if in.ClientNode == nil {
+		in.skip(a, "no client clocks to change")
+		return
+	}
+	node, ok := in.ClientNode(a.Client)
+	if !ok {
+		in.skip(a, fmt.Sprintf("client %d has no node", a.Client))
+		return
+	}
+	if a.Kind == ClockDrift {
+		in.drifting = append(in.drifting, node)
+	}
+	in.clock(a, node)
+}
+
+func (in *Injector) clock(a Action, node sim.NodeID) {
+	if a.Kind == ClockDrift {
+		in.C.World.SetClockDrift(node, float64(a.DriftPPM))
+	} else {
+		in.C.World.AdjustClock(node, sim.Time(a.Jump))
+	}
+}
+
+// nearLimit is a leader whose zxid counter jumped near its limit.
+type nearLimit struct {
+	server zab.ServerID
+	epoch  zab.Epoch
 }
 
 // followerTarget resolves a server that is not the leader: a.Server, or
@@ -196,10 +266,18 @@ func (in *Injector) latency(a Action) {
 }
 
 // HealAll undoes every fault: links heal, latency returns to normal,
-// paused servers resume, crashed ones restart, clocks stop drifting, and
-// pending targeted crashes are disarmed.
+// paused servers resume, crashed ones restart, clocks (the clients' too)
+// stop drifting, pending targeted crashes are disarmed, and a leader whose
+// counter was jumped near its limit rolls over. Clock jumps stay: a clock
+// that was stepped keeps its offset.
 func (in *Injector) HealAll() {
 	c, w := in.C, in.C.World
+	for _, n := range in.nearLimit {
+		if c.Up(n.server) && c.Server(n.server).Epoch() == n.epoch && c.Server(n.server).Rollover() {
+			w.Note(c.NodeOf(n.server), fmt.Sprintf("heal: zk%d rolls over its zxid counter", n.server))
+		}
+	}
+	in.nearLimit = nil
 	w.Heal()
 	ids := c.IDs()
 	for i, x := range ids {
@@ -214,6 +292,10 @@ func (in *Injector) HealAll() {
 			w.SetClockDrift(c.NodeOf(id), 0)
 		}
 	}
+	for _, node := range in.drifting {
+		w.SetClockDrift(node, 0)
+	}
+	in.drifting = nil
 	for _, id := range c.Crashed() {
 		if err := c.Restart(id); err != nil {
 			in.Skipped = append(in.Skipped, "heal: "+err.Error())

@@ -32,6 +32,55 @@ func started(t require.TestingT, seed uint64) *cluster.Cluster {
 	return c
 }
 
+// Clock faults aimed at a client reach its process's node through
+// ClientNode; the heal stops the drift and keeps the jump.
+func TestInjectorClientClocks(t *testing.T) {
+	c := started(t, 2)
+	p := c.AddProcess("app")
+	in := &faults.Injector{C: c, ClientNode: func(n int) (sim.NodeID, bool) { return p.Node(), n == 1 }}
+	in.Schedule(faults.Plan{
+		Actions: []faults.Action{
+			{At: d("1s"), Kind: faults.ClockJump, Client: 1, Jump: d("-5s")},
+			{At: d("1s"), Kind: faults.ClockDrift, Client: 1, DriftPPM: 100000},
+			{At: d("1s"), Kind: faults.ClockJump, Client: 2, Jump: d("1s")},
+		},
+		HealAt: d("3s"),
+		End:    d("5s"),
+	})
+	w := c.World
+	start := w.Now()
+	w.RunFor(2 * sim.Second)
+	assert.Equal(t, start+2*sim.Second-5*sim.Second+100*sim.Millisecond, sim.Time(p.Now()), "jumped back 5s, then 10% fast for a second")
+	assert.Len(t, in.Skipped, 1, "client 2 has no node")
+	w.RunFor(2 * sim.Second)
+	at := p.Now()
+	w.RunFor(sim.Second)
+	assert.Equal(t, int64(sim.Second), p.Now()-at, "the heal stopped the drift")
+}
+
+// A leader whose counter jumped near its limit, with no writes to take it
+// there, rolls over at the heal: the election comes then, not whenever
+// the next write arrives after the faults are over.
+func TestInjectorRollsOverAtTheHeal(t *testing.T) {
+	c := started(t, 3)
+	l, ok := c.Leader()
+	require.True(t, ok)
+	epoch := c.Server(l).Epoch()
+	in := &faults.Injector{C: c}
+	in.Schedule(faults.Plan{
+		Actions: []faults.Action{{At: d("1s"), Kind: faults.NearRollover, Margin: 5}},
+		HealAt:  d("2s"),
+		End:     d("10s"),
+	})
+	c.World.RunFor(1500 * sim.Millisecond)
+	assert.Equal(t, epoch, c.Server(l).Epoch(), "no writes: no rollover yet")
+	c.World.RunFor(8 * sim.Second)
+	l2, ok := c.Leader()
+	require.True(t, ok, "a leader after the heal")
+	assert.Greater(t, c.Server(l2).Epoch(), epoch, "a new epoch")
+	assert.Empty(t, in.Skipped)
+}
+
 func TestInjectorAppliesAndHeals(t *testing.T) {
 	c := started(t, 1)
 	in := &faults.Injector{C: c}

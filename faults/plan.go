@@ -27,16 +27,17 @@ const (
 	CrashBeforeSync Kind = "crash-before-sync" // crash a follower between its next log write and its fsync
 	Pause           Kind = "pause"             // stop Server's process (GC pause, SIGSTOP)
 	Resume          Kind = "resume"            // resume Server (0: every paused server)
-	ClockDrift      Kind = "clock-drift"       // Server's clock runs DriftPPM fast (negative: slow)
-	ClockJump       Kind = "clock-jump"        // Server's clock jumps by Jump (may go backwards)
+	ClockDrift      Kind = "clock-drift"       // Server's (or Client's, if set) clock runs DriftPPM fast (negative: slow)
+	ClockJump       Kind = "clock-jump"        // Server's (or Client's, if set) clock jumps by Jump (may go backwards)
 	LatencySpike    Kind = "latency"           // links of Server (or all, Server 0) get Latency±Jitter for For
 	NearRollover    Kind = "near-rollover"     // the leader's zxid counter jumps to Margin below its limit
 	ExpireSession   Kind = "expire-session"    // Client's process dies; its session expires at the servers
+	IsolateClient   Kind = "isolate-client"    // Client's process is cut off from every server for For
 )
 
 // Kinds lists every kind, in a fixed order.
 var Kinds = []Kind{Partition, Heal, Crash, Restart, CrashLeaderMid, CrashBeforeSync, Pause,
-	Resume, ClockDrift, ClockJump, LatencySpike, NearRollover, ExpireSession}
+	Resume, ClockDrift, ClockJump, LatencySpike, NearRollover, ExpireSession, IsolateClient}
 
 // Duration is a time.Duration that reads and writes as "1.5s" in JSON.
 type Duration time.Duration
@@ -99,7 +100,10 @@ func (p Plan) String() string {
 
 func (a Action) String() string {
 	target := "leader"
-	if a.Server != 0 {
+	switch {
+	case a.Client != 0 && (a.Kind == ClockDrift || a.Kind == ClockJump):
+		target = fmt.Sprintf("client %d", a.Client)
+	case a.Server != 0:
 		target = fmt.Sprintf("zk%d", a.Server)
 	}
 	switch a.Kind {
@@ -132,6 +136,8 @@ func (a Action) String() string {
 		return fmt.Sprintf("%s zxid counter of the leader to %d below its limit", a.At, a.Margin)
 	case ExpireSession:
 		return fmt.Sprintf("%s expire the session of client %d", a.At, a.Client)
+	case IsolateClient:
+		return fmt.Sprintf("%s cut client %d off every server for %s", a.At, a.Client, a.For)
 	case Heal:
 		return fmt.Sprintf("%s heal", a.At)
 	case Restart, Resume:
@@ -185,6 +191,14 @@ func (a Action) validate(servers, clients int, healAt Duration) error {
 		return fmt.Errorf("field \"margin\": %d must be at least 1", a.Margin)
 	case a.Kind == ExpireSession && (a.Client < 1 || a.Client > clients):
 		return fmt.Errorf("field \"client\": %d is not a client in 1..%d", a.Client, clients)
+	case a.Kind == IsolateClient && (a.Client < 1 || a.Client > clients):
+		return fmt.Errorf("field \"client\": %d is not a client in 1..%d", a.Client, clients)
+	case a.Kind == IsolateClient && a.For <= 0:
+		return errors.New("field \"for\" must be a positive duration")
+	case (a.Kind == ClockDrift || a.Kind == ClockJump) && (a.Client < 0 || a.Client > clients):
+		return fmt.Errorf("field \"client\": %d is not a client in 1..%d (or 0 for a server's clock)", a.Client, clients)
+	case (a.Kind == ClockDrift || a.Kind == ClockJump) && a.Client != 0 && a.Server != 0:
+		return errors.New("fields \"client\" and \"server\": a clock fault targets one of them")
 	}
 	return nil
 }

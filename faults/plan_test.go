@@ -36,6 +36,9 @@ func TestPlanString(t *testing.T) {
 	assert.Contains(t, s, "2s partition [1] <-> [2 3]\n")
 	assert.Contains(t, s, "3s crash the leader after its 2-th PROPOSAL send torn=true\n")
 	assert.Contains(t, s, "6s clock of zk1 jumps -2s\n")
+	p := samplePlan()
+	p.Actions = append(p.Actions, Action{At: 7 * Duration(time.Second), Kind: ClockDrift, Client: 2, DriftPPM: -300})
+	assert.Contains(t, p.String(), "7s clock of client 2 drifts -300ppm\n")
 	assert.Contains(t, s, "10s heal everything; run to 20s\n")
 }
 
@@ -55,6 +58,8 @@ func TestParsePlanErrorsNameTheField(t *testing.T) {
 		{"no end", `{"actions": [], "heal_at": "0s", "end": "0s"}`, `field "end"`},
 		{"bad duration", `{"actions": [], "heal_at": "soon", "end": "1s"}`, `bad duration "soon"`},
 		{"bad client", `{"actions": [{"at": "1s", "kind": "expire-session", "client": 7}], "heal_at": "2s", "end": "3s"}`, `field "client": 7`},
+		{"bad clock client", `{"actions": [{"at": "1s", "kind": "clock-jump", "client": 7, "jump": "1s"}], "heal_at": "2s", "end": "3s"}`, `actions[0] (clock-jump): field "client": 7 is not a client`},
+		{"clock of both", `{"actions": [{"at": "1s", "kind": "clock-drift", "client": 1, "server": 1, "drift_ppm": 5}], "heal_at": "2s", "end": "3s"}`, `a clock fault targets one of them`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -174,3 +174,50 @@ func sortInts(s []int) {
 		}
 	}
 }
+
+// ClientClocks adds clock faults aimed at the clients' processes to a
+// plan, in the swarm manner: half the time none, otherwise a few jumps
+// (up to 10 s, either way) and drifts (up to 10%, either way). Recipes
+// that read their process's clock (ID generation) run under it.
+func ClientClocks(r Rand, sh Shape, p Plan) Plan {
+	if sh.Clients == 0 || r.Float64() < 0.5 {
+		return p
+	}
+	g := &gen{r: r, sh: sh, healAt: sh.End - sh.Heal}
+	n := 1 + r.Intn(1+r.Intn(6))
+	for i := 0; i < n; i++ {
+		cl := 1 + r.Intn(sh.Clients)
+		if r.Intn(2) == 0 {
+			j := g.between(100*time.Millisecond, 10*time.Second)
+			if r.Intn(2) == 0 {
+				j = -j
+			}
+			p.Actions = append(p.Actions, Action{At: g.at(), Kind: ClockJump, Client: cl, Jump: j})
+			continue
+		}
+		ppm := int64(100 + r.Intn(100000))
+		if r.Intn(2) == 0 {
+			ppm = -ppm
+		}
+		p.Actions = append(p.Actions, Action{At: g.at(), Kind: ClockDrift, Client: cl, DriftPPM: ppm})
+	}
+	return p.Sorted()
+}
+
+// ClientIsolation adds to a plan, in the swarm manner, partitions that cut
+// a client's process off every server: half the time none, otherwise a
+// few, each for 2 to 14 s — long enough, often, for the session to
+// expire while the process lives on, and for anything it holds through an
+// ephemeral node to be handed to another.
+func ClientIsolation(r Rand, sh Shape, p Plan) Plan {
+	if sh.Clients == 0 || r.Float64() < 0.5 {
+		return p
+	}
+	g := &gen{r: r, sh: sh, healAt: sh.End - sh.Heal}
+	n := 1 + r.Intn(1+r.Intn(6))
+	for i := 0; i < n; i++ {
+		p.Actions = append(p.Actions, Action{At: g.at(), Kind: IsolateClient, Client: 1 + r.Intn(sh.Clients),
+			For: g.between(2*time.Second, 14*time.Second)})
+	}
+	return p.Sorted()
+}

@@ -21,7 +21,9 @@ func TestSwarmPlansAreValidAndVaried(t *testing.T) {
 	kinds := map[Kind]int{}
 	sizes := map[int]bool{}
 	for seed := uint64(0); seed < 500; seed++ {
-		p := Swarm(rng(seed), shape)
+		// Swarm, and the client faults the recipe scenarios add to it.
+		r := rng(seed)
+		p := ClientClocks(r, shape, ClientIsolation(r, shape, Swarm(r, shape)))
 		require.NoError(t, p.Validate(shape.Servers, shape.Clients), "seed %d:\n%s", seed, p)
 		sizes[len(p.Actions)] = true
 		for i, a := range p.Actions {

@@ -13,6 +13,7 @@ import (
 	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/cluster"
 	"github.com/zabsim/zabsim/faults"
+	"github.com/zabsim/zabsim/recipes"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/zab"
 	"github.com/zabsim/zabsim/zab/client"
@@ -53,6 +54,18 @@ type Scenario struct {
 	// Client adjusts client i's configuration (0-based), e.g. its
 	// connect string; nil leaves every client on every server.
 	Client func(i int, c *client.Config)
+	// Processes makes the scenario's Clients processes (Workload.Procs)
+	// that the workload runs recipes on, instead of plain clients. An
+	// expire-session action crashes a process; RestartAfter later it comes
+	// back and Workload.OnRestart starts what runs on it anew.
+	Processes    bool
+	RestartAfter time.Duration
+	// SessionTimeout, ms, is what the scenario's clients ask for (0: the
+	// client's default).
+	SessionTimeout int32
+	// Check adds the scenario's own checks (its recipes') to the
+	// standard ones.
+	Check func(w *Workload, recs []cluster.Record, p faults.Plan) checker.Verdict
 }
 
 // Shape is the shape faults are drawn for.
@@ -128,20 +141,32 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	}
 	c.World.SetViolation(s.Violation)
 	c.Start()
-	w := &Workload{Cluster: c, Rand: c.World.Rand("workload"), End: sim.Time(p.End)}
-	for i := 0; i < s.Clients; i++ {
-		var cc client.Config
-		if s.Client != nil {
-			s.Client(i, &cc)
+	w := &Workload{Cluster: c, Rand: c.World.Rand("workload"), End: sim.Time(p.End), HealAt: sim.Time(p.HealAt),
+		Log: &recipes.Log{Clock: func() int64 { return int64(c.World.Now()) }}}
+	in := &faults.Injector{C: c}
+	if s.Processes {
+		w.addProcesses(s)
+		in.ExpireClient = w.crashProcess
+		in.ClientNode = func(n int) (sim.NodeID, bool) {
+			if n < 1 || n > len(w.Procs) {
+				return 0, false
+			}
+			return w.Procs[n-1].Node(), true
 		}
-		cl := c.AddClient(cc)
-		w.Clients = append(w.Clients, cl)
+	} else {
+		for i := 0; i < s.Clients; i++ {
+			cc := client.Config{SessionTimeout: s.SessionTimeout}
+			if s.Client != nil {
+				s.Client(i, &cc)
+			}
+			w.Clients = append(w.Clients, c.AddClient(cc))
+		}
+		in.ExpireClient = func(n int) {
+			if n >= 1 && n <= len(w.Clients) {
+				c.CrashClient(w.Clients[n-1])
+			}
+		}
 	}
-	in := &faults.Injector{C: c, ExpireClient: func(n int) {
-		if n >= 1 && n <= len(w.Clients) {
-			c.CrashClient(w.Clients[n-1])
-		}
-	}}
 	for _, line := range strings.Split(strings.TrimSpace(p.String()), "\n") {
 		c.World.Note(sim.NoNode, "plan: "+line)
 	}
@@ -153,10 +178,17 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 		s.Workload(w)
 	}
 	c.World.RunUntil(sim.Time(p.End))
-	// Let what is in flight finish: clients close, sessions end.
+	// Let what is in flight finish: recipes stop, clients close, sessions
+	// end.
 	w.stopped = true
+	for _, stop := range w.stoppers {
+		stop()
+	}
 	for _, cl := range w.Clients {
 		cl.Close()
+	}
+	for _, p := range w.Procs {
+		p.CloseAll()
 	}
 	c.World.RunFor(10 * sim.Second)
 
@@ -172,6 +204,9 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	res.Verdict.Merge(checker.LeaderElected(recs, s.Voters, int64(p.HealAt), int64(s.Heal/2)))
 	res.Verdict.Merge(checker.Watches(c.History(), recs, int64(s.Heal/2)))
 	res.Verdict.Merge(checker.Sessions(c.History(), recs))
+	if s.Check != nil {
+		res.Verdict.Merge(s.Check(w, recs, p))
+	}
 	el := newElectionTracker(s.Voters, int64(p.HealAt))
 	res.Timeline = buildTimeline(c, p, in.Skipped, el)
 	res.Stats = buildStats(res.Timeline, c.History(), el, res.Verdict)

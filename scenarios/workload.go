@@ -1,7 +1,10 @@
 package scenarios
 
 import (
+	"fmt"
+
 	"github.com/zabsim/zabsim/cluster"
+	"github.com/zabsim/zabsim/recipes"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/zab/client"
 )
@@ -13,19 +16,66 @@ type Workload struct {
 	Cluster *cluster.Cluster
 	Rand    *sim.Rand
 	Clients []*client.Client
-	// End is when the run stops issuing operations.
-	End     sim.Time
-	stopped bool
-	parent  *Workload // a sub-workload stops with its parent
-}
-
-func (w *Workload) done() bool {
-	return w.stopped || w.parent != nil && w.parent.done() || w.Now() >= w.End
+	// Procs are the processes of a Processes scenario; Log is what the
+	// recipes running on them claim.
+	Procs []*cluster.Process
+	Log   *recipes.Log
+	// OnRestart, if set, hears that process i (0-based) came back after a
+	// crash: what ran on it starts anew.
+	OnRestart func(i int)
+	// End is when the run stops issuing operations; HealAt when every
+	// fault is undone.
+	End, HealAt  sim.Time
+	stopped      bool
+	parent       *Workload // a sub-workload stops with its parent
+	stoppers     []func()
+	restartAfter sim.Time
 }
 
 // sub is the workload of some of the clients; it stops with w.
 func (w *Workload) sub(clients []*client.Client) *Workload {
-	return &Workload{Cluster: w.Cluster, Rand: w.Rand, Clients: clients, End: w.End, parent: w}
+	return &Workload{Cluster: w.Cluster, Rand: w.Rand, Clients: clients, End: w.End, HealAt: w.HealAt, Log: w.Log, parent: w}
+}
+
+// OnStop registers fn to run when the workload stops (recipes stop
+// before their sessions close, or they would open new ones).
+func (w *Workload) OnStop(fn func()) { w.stoppers = append(w.stoppers, fn) }
+
+// Stopped reports whether the run has stopped issuing operations.
+func (w *Workload) Stopped() bool {
+	return w.stopped || w.parent != nil && w.parent.Stopped() || w.Now() >= w.End
+}
+
+func (w *Workload) addProcesses(s *Scenario) {
+	w.restartAfter = sim.Time(s.RestartAfter)
+	for i := 0; i < s.Clients; i++ {
+		p := w.Cluster.AddProcess(fmt.Sprintf("proc%d", i+1))
+		p.Config = client.Config{SessionTimeout: s.SessionTimeout}
+		w.Procs = append(w.Procs, p)
+	}
+}
+
+// crashProcess kills process n (1-based) and brings it back later.
+func (w *Workload) crashProcess(n int) {
+	if n < 1 || n > len(w.Procs) || !w.Procs[n-1].Up() {
+		return
+	}
+	p := w.Procs[n-1]
+	p.Crash()
+	w.Log.Add(recipes.Entry{Kind: recipes.KindCrash, Proc: p.ID(), Local: p.Now()})
+	if w.restartAfter <= 0 {
+		return
+	}
+	w.Cluster.World.After(w.restartAfter, func() {
+		if w.stopped || p.Up() {
+			return
+		}
+		p.Restart()
+		w.Log.Add(recipes.Entry{Kind: recipes.KindRestart, Proc: p.ID(), Local: p.Now()})
+		if w.OnRestart != nil {
+			w.OnRestart(n - 1)
+		}
+	})
 }
 
 // Now is the world's virtual time.
@@ -36,7 +86,7 @@ func (w *Workload) Now() sim.Time { return w.Cluster.World.Now() }
 func (w *Workload) Loop(start sim.Time, pause func() sim.Time, fn func()) {
 	var tick func()
 	tick = func() {
-		if w.done() {
+		if w.Stopped() {
 			return
 		}
 		fn()

@@ -86,6 +86,9 @@ type node struct {
 	clockAt Time
 	base    Time
 	rate    float64
+	// jumped is the sum of the clock's jumps: the monotonic clock
+	// (System.nanoTime) is the local clock without them.
+	jumped Time
 }
 
 func (n *node) local(now Time) Time {
@@ -174,6 +177,13 @@ func (w *World) Paused(id NodeID) bool { return w.node(id).paused }
 // NodeNow is the node's own clock, which may drift and jump.
 func (w *World) NodeNow(id NodeID) Time { return w.node(id).local(w.now) }
 
+// NodeElapsed is the node's monotonic clock (System.nanoTime, Go's
+// monotonic reading): it runs at the node's drifting rate but never jumps.
+func (w *World) NodeElapsed(id NodeID) Time {
+	n := w.node(id)
+	return n.local(w.now) - n.jumped
+}
+
 // SetClockDrift makes a node's clock run ppm parts per million fast
 // (negative: slow) from now on; the clock stays continuous.
 func (w *World) SetClockDrift(id NodeID, ppm float64) {
@@ -188,11 +198,13 @@ func (w *World) SetClockDrift(id NodeID, ppm float64) {
 
 // AdjustClock jumps a node's clock by delta (NTP stepping it, an operator
 // setting it); it may go backwards. Timers already armed keep their
-// virtual deadlines: a jump does not make them fire early or late.
+// virtual deadlines: a jump does not make them fire early or late; nor
+// does NodeElapsed move.
 func (w *World) AdjustClock(id NodeID, delta Time) {
 	n := w.node(id)
 	n.clockAt = n.local(w.now) + delta
 	n.base = w.now
+	n.jumped += delta
 }
 
 // SetTimer arms a timer on a node that fires after d of the node's own

@@ -70,8 +70,13 @@ func TestTimersFollowTheNodeClock(t *testing.T) {
 	w.RunFor(100 * Millisecond)
 	assert.Len(t, ns[0].events, 1)
 
+	elapsed := w.NodeElapsed(ns[0].id)
 	w.AdjustClock(ns[0].id, -10*Second)
 	assert.Equal(t, w.Now()-10*Second, w.NodeNow(ns[0].id), "a clock may be stepped backwards")
+	assert.Equal(t, elapsed, w.NodeElapsed(ns[0].id), "the monotonic clock does not jump")
+	w.RunFor(Second)
+	assert.Equal(t, elapsed+Second, w.NodeElapsed(ns[0].id))
+	assert.Equal(t, w.Now(), w.NodeElapsed(ns[0].id))
 }
 
 func TestCancelledTimerNeverFires(t *testing.T) {

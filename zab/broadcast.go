@@ -47,7 +47,7 @@ func (s *Server) sendProposal(h *learnerHandler, e *LogEntry) {
 }
 
 func (s *Server) sendProposalPacket(h *learnerHandler, pkt *Packet) {
-	h.unacked = append(h.unacked, sentProposal{zxid: pkt.Zxid, at: s.env.Now()})
+	h.unacked = append(h.unacked, sentProposal{zxid: pkt.Zxid, at: s.env.Elapsed()})
 	s.env.Send(h.conn, pkt)
 }
 
@@ -174,5 +174,20 @@ func (s *Server) JumpZxidCounter(counter uint32) bool {
 	s.zxid = z
 	l.lastProposed = z
 	l.lastCommitted = z
+	return true
+}
+
+// Rollover steps the leader down now, as its next proposal past the
+// counter limit would (Leader.propose's XidRolloverException). The harness
+// uses it to finish a near-rollover when the faults heal, so the election
+// it causes comes then and not whenever the next write arrives. It reports
+// whether the server stepped down. With Bugs.ZK1277 there is no limit to
+// finish: the leader keeps proposing into the next epoch's zxids, which is
+// the bug's scenario to show.
+func (s *Server) Rollover() bool {
+	if s.leader == nil || s.cfg.Bugs.ZK1277 {
+		return false
+	}
+	s.leaderShutdown(fmt.Sprintf("zxid %s: the counter is near its limit at the heal, forcing re-election and a new epoch", s.zxid))
 	return true
 }

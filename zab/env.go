@@ -23,8 +23,13 @@ const (
 // environment records each call so a step's outputs are data; a real one
 // (live mode) maps them onto TCP, timers and files.
 type Env interface {
-	// Now is this server's own clock in nanoseconds; it may drift or jump.
+	// Now is this server's own clock in nanoseconds; it may drift or jump
+	// (Time.currentWallTime): for the times txns record.
 	Now() int64
+	// Elapsed is this server's monotonic clock in nanoseconds
+	// (Time.currentElapsedTime, System.nanoTime): it drifts with Now but
+	// never jumps. Timeouts are measured on it.
+	Elapsed() int64
 	// Rand draws from this server's own random stream.
 	Rand() uint64
 

@@ -275,7 +275,7 @@ func (s *Server) leaderPacket(c ConnID, p *Packet) {
 		s.addHandler(c, p)
 		return
 	}
-	h.lastHeard = s.env.Now()
+	h.lastHeard = s.env.Elapsed()
 	h.tickOfNextAckDeadline = l.tick + int64(s.cfg.SyncLimit)
 	switch {
 	case p.Type == PacketAckEpoch && h.phase == lhWaitAckEpoch:
@@ -312,7 +312,7 @@ func (s *Server) addHandler(c ConnID, p *Packet) {
 		}
 	}
 	h := &learnerHandler{conn: c, sid: p.Sid, observer: p.Type == PacketObserverInfo,
-		acceptedEpoch: p.Zxid.Epoch(), lastHeard: s.env.Now(),
+		acceptedEpoch: p.Zxid.Epoch(), lastHeard: s.env.Elapsed(),
 		tickOfNextAckDeadline: l.tick + int64(s.cfg.InitLimit+s.cfg.SyncLimit)}
 	l.handlers = append(l.handlers, h)
 	l.byConn[c] = h
@@ -354,7 +354,7 @@ func (s *Server) leaderTick() {
 		return
 	}
 	l.tickSkip = !l.tickSkip
-	now := s.env.Now()
+	now := s.env.Elapsed()
 	limit := int64(s.cfg.SyncLimit) * s.cfg.TickTime
 	for _, h := range append([]*learnerHandler(nil), l.handlers...) {
 		if h.phase != lhActive {

@@ -85,7 +85,7 @@ func (s *Server) startLearner(leader ServerID, observer bool) {
 func (s *Server) connectToLeader() {
 	ls := s.learner
 	ls.attempts++
-	ls.lastHeard = s.env.Now()
+	ls.lastHeard = s.env.Elapsed()
 	ls.conn = s.env.Connect(ls.leader, PortQuorum)
 	typ := PacketFollowerInfo
 	if ls.observer {
@@ -109,7 +109,7 @@ func stepLearning(s *Server, ev Event) {
 			s.env.Close(ev.Conn) // a quorum packet from anyone but our leader
 			return
 		}
-		ls.lastHeard = s.env.Now()
+		ls.lastHeard = s.env.Elapsed()
 		ls.backlog = append(ls.backlog, p)
 		s.drainBacklog()
 	case ClosedEvent:
@@ -151,7 +151,7 @@ func (s *Server) learnerTick() {
 	if ls.phase != lpBroadcast {
 		limit = int64(s.cfg.InitLimit) * s.cfg.TickTime
 	}
-	if s.env.Now()-ls.lastHeard > limit && !ls.busy {
+	if s.env.Elapsed()-ls.lastHeard > limit && !ls.busy {
 		s.learnerShutdown(fmt.Sprintf("nothing from leader %d for %dms", ls.leader, limit/millisecond))
 	}
 }
@@ -178,7 +178,7 @@ func (s *Server) learnerWait(run func(done func())) {
 	ls.busy = true
 	run(func() {
 		ls.busy = false
-		ls.lastHeard = s.env.Now()
+		ls.lastHeard = s.env.Elapsed()
 		s.drainBacklog()
 	})
 }

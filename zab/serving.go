@@ -30,6 +30,9 @@ type pendingReq struct {
 	req      *Request
 	inflight bool // a write or sync submitted and not completed
 	reply    *Reply
+	// moved: the write failed with SessionMoved, which ends the
+	// connection instead of being answered.
+	moved bool
 }
 
 func (s *Server) watcherOf(cc *clientConn) tree.WatcherID { return tree.WatcherID(cc.conn) }
@@ -392,6 +395,7 @@ func (s *Server) completeWrite(cc *clientConn, e *LogEntry, res tree.Result) {
 		if pr.inflight && pr.req.Xid == e.Hdr.Cxid && pr.req.Type != tree.OpSync {
 			pr.inflight = false
 			pr.reply = writeReply(pr.req, e, res)
+			pr.moved = pr.reply.Err == tree.SessionMoved
 			break
 		}
 	}
@@ -429,6 +433,15 @@ func (s *Server) pump(cc *clientConn) {
 	for len(cc.queue) > 0 && s.clients[cc.conn] == cc {
 		pr := cc.queue[0]
 		if pr.inflight {
+			return
+		}
+		if pr.moved {
+			// FinalRequestProcessor: "session moved is a connection level
+			// error, we need to tear down the connection otw ZOOKEEPER-710
+			// might happen" — a stale revalidation through another server
+			// moved the session; the client reconnects and moves it back.
+			s.env.Logf("session %#x moved: closing its connection", int64(cc.session))
+			s.dropClient(cc)
 			return
 		}
 		if pr.reply == nil {

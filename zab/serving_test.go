@@ -142,6 +142,37 @@ func TestSessionMovesToAnotherServer(t *testing.T) {
 	assert.Zero(t, bad.got[0].(*ConnectResponse).Timeout, "a wrong password gets a zero timeout")
 }
 
+// A stale handshake through another server (a follower that was paused
+// with the client's abandoned connect request in its buffer) moves the
+// session there. A write through the server the client really uses then
+// fails with SessionMoved, which FinalRequestProcessor treats as a
+// connection-level error: the connection is closed, not answered
+// (ZOOKEEPER-710), and the client's reconnection moves the session back.
+func TestSessionMovedClosesTheConnection(t *testing.T) {
+	n := upEnsemble(t, 3, 0)
+	c := n.newRawClient()
+	c.connect(2, ConnectRequest{})
+	n.runFor(100 * millisecond)
+	sid := c.session
+	require.NotZero(t, sid)
+	stale := n.newRawClient()
+	stale.connect(3, ConnectRequest{SessionID: sid, Passwd: sessionPasswd(sid), LastZxidSeen: n.servers[2].db.lastProcessed()})
+	n.runFor(100 * millisecond)
+	require.Equal(t, sid, stale.session, "revalidated at server 3: the session is owned there now")
+
+	x := c.request(tree.OpCreate, &tree.CreateRequest{Path: "/a", ACL: tree.OpenACLUnsafe, Flags: tree.Persistent})
+	n.runFor(100 * millisecond)
+	assert.True(t, c.closed, "the connection is closed")
+	assert.Nil(t, c.reply(x), "and the write not answered")
+
+	c.connect(2, ConnectRequest{SessionID: sid, Passwd: sessionPasswd(sid), LastZxidSeen: n.servers[2].db.lastProcessed()})
+	n.runFor(100 * millisecond)
+	x = c.request(tree.OpCreate, &tree.CreateRequest{Path: "/b", ACL: tree.OpenACLUnsafe, Flags: tree.Persistent})
+	n.runFor(100 * millisecond)
+	require.NotNil(t, c.reply(x))
+	assert.Equal(t, tree.OK, c.reply(x).Err, "the reconnection moved the session back")
+}
+
 func TestSyncThenReadOnFollower(t *testing.T) {
 	n := upEnsemble(t, 3, 0)
 	a, b := n.newRawClient(), n.newRawClient()

@@ -13,7 +13,7 @@ import (
 
 type trackedSession struct {
 	timeout  int32 // ms
-	expireAt int64 // leader clock, rounded up to a tick boundary
+	expireAt int64 // leader's monotonic clock, rounded up to a tick boundary
 	closing  bool
 	owner    ServerID // server the client is connected to; 0 until known
 }
@@ -42,7 +42,7 @@ func (s *Server) roundToTick(t int64) int64 {
 
 func (s *Server) trackSession(id SessionID, timeout int32, owner ServerID) {
 	s.tracker.sessions[id] = &trackedSession{timeout: timeout, owner: owner,
-		expireAt: s.roundToTick(s.env.Now() + int64(timeout)*millisecond)}
+		expireAt: s.roundToTick(s.env.Elapsed() + int64(timeout)*millisecond)}
 }
 
 // touchSession extends a live session; it reports false for an unknown
@@ -55,7 +55,7 @@ func (s *Server) touchSession(id SessionID, timeout int32) bool {
 	if timeout > 0 {
 		ts.timeout = timeout
 	}
-	ts.expireAt = s.roundToTick(s.env.Now() + int64(ts.timeout)*millisecond)
+	ts.expireAt = s.roundToTick(s.env.Elapsed() + int64(ts.timeout)*millisecond)
 	return true
 }
 
@@ -79,7 +79,7 @@ func (s *Server) checkSession(id SessionID, owner ServerID) tree.Code {
 func (s *Server) expireSessions() {
 	st := s.tracker
 	st.timer = s.env.SetTimer(s.cfg.TickTime, Timer{Kind: TimerSessionExpiry, Gen: s.gen})
-	now := s.env.Now()
+	now := s.env.Elapsed()
 	var expired []SessionID
 	for id, ts := range st.sessions {
 		if !ts.closing && ts.expireAt <= now {

@@ -169,6 +169,7 @@ type testEnv struct {
 }
 
 func (e *testEnv) Now() int64          { return e.net.now }
+func (e *testEnv) Elapsed() int64      { return e.net.now }
 func (e *testEnv) Rand() uint64        { e.net.nextID++; return e.net.nextID * 0x9e3779b97f4a7c15 }
 func (e *testEnv) Disk() Disk          { return &e.disk }
 func (e *testEnv) Logf(string, ...any) {}

@@ -24,9 +24,11 @@ type database struct {
 	logFile string // file new records go to; "" means roll before the next append
 	logSize int64
 
-	// committed is the window of the last CommitLogCount applied
-	// proposals (ZKDatabase.committedLog).
-	committed []*LogEntry
+	// committedLog holds the last applied proposals; window() is the last
+	// CommitLogCount of them (ZKDatabase.committedLog). It is compacted
+	// only when it has doubled, so applying a txn stays O(1) amortised
+	// rather than shifting the whole window each time.
+	committedLog []*LogEntry
 	// applied counts txns applied since the last snapshot; snapEvery is
 	// the randomised threshold (SyncRequestProcessor's randRoll).
 	applied   int
@@ -199,22 +201,33 @@ func (db *database) apply(e *LogEntry) tree.Result {
 	case tree.CloseSessionTxn:
 		delete(db.sessions, sid)
 	}
-	db.committed = append(db.committed, e)
-	if over := len(db.committed) - db.cfg.CommitLogCount; over > 0 {
-		db.committed = append(db.committed[:0], db.committed[over:]...)
+	db.committedLog = append(db.committedLog, e)
+	if n, keep := len(db.committedLog), db.cfg.CommitLogCount; n >= 2*keep && n > 0 {
+		copy(db.committedLog, db.committedLog[n-keep:])
+		clear(db.committedLog[keep:])
+		db.committedLog = db.committedLog[:keep]
 	}
 	db.applied++
 	return r
 }
 
+// window is the committed-proposal window DIFF syncs are served from.
+func (db *database) window() []*LogEntry {
+	if over := len(db.committedLog) - db.cfg.CommitLogCount; over > 0 {
+		return db.committedLog[over:]
+	}
+	return db.committedLog
+}
+
 // minCommitted and maxCommitted bound the committed window; with an empty
 // window both are the last processed zxid (LearnerHandler.syncFollower).
 func (db *database) committedRange() (minZ, maxZ Zxid) {
-	if len(db.committed) == 0 {
+	w := db.window()
+	if len(w) == 0 {
 		z := db.lastProcessed()
 		return z, z
 	}
-	return db.committed[0].Zxid(), db.committed[len(db.committed)-1].Zxid()
+	return w[0].Zxid(), w[len(w)-1].Zxid()
 }
 
 // logFrom returns the logged txns from z (inclusive) up to the last
@@ -277,7 +290,7 @@ func (db *database) truncate(z Zxid) error {
 		}
 	}
 	db.logFile = ""
-	db.committed = nil
+	db.committedLog = nil
 	if _, err := db.loadNewestSnapshot(); err != nil {
 		return err
 	}
@@ -306,7 +319,7 @@ func (db *database) restoreSnapshot(b []byte) error {
 	for _, s := range sessions {
 		db.sessions[SessionID(s.ID)] = s.Timeout
 	}
-	db.committed = nil
+	db.committedLog = nil
 	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > db.lastProcessed() })
 	if i < len(db.log) {
 		cut := db.log[i]

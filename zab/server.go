@@ -236,8 +236,8 @@ func (s *Server) maybeSnapshot() {
 	}
 	lag := int(s.env.Rand() % 4)
 	label := s.db.lastProcessed()
-	if n := len(s.db.committed); n > lag {
-		label = s.db.committed[n-1-lag].Zxid()
+	if w := s.db.window(); len(w) > lag {
+		label = w[len(w)-1-lag].Zxid()
 	}
 	s.env.Fsync(s.db.takeSnapshot(label), tokenContinuation)
 	s.db.snapEvery = s.randomSnapCount()

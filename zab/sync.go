@@ -30,7 +30,7 @@ func (s *Server) planSync(peerLast Zxid) syncPlan {
 		p.lastQueued = maxC
 		needOp, p.needSnap = false, false
 	case maxC >= peerLast && minC <= peerLast:
-		needOp = p.queueCommitted(db.committed, peerLast, -1, maxC, true)
+		needOp = p.queueCommitted(db.window(), peerLast, -1, maxC, true)
 		p.needSnap = false
 	case peerLast < minC:
 		if log, ok := db.logFrom(peerLast); ok && len(log) > 0 {
@@ -39,7 +39,7 @@ func (s *Server) planSync(peerLast Zxid) syncPlan {
 				*p = syncPlan{lastQueued: peerLast, needSnap: true}
 				needOp = true
 			} else {
-				needOp = p.queueCommitted(db.committed, p.lastQueued, -1, maxC, needOp)
+				needOp = p.queueCommitted(db.window(), p.lastQueued, -1, maxC, needOp)
 				p.needSnap = false
 			}
 		}

@@ -46,7 +46,7 @@ type winput struct {
 	op       *client.Op // nil for a session end
 	endOf    int64      // session whose ephemerals go
 	sysPath  string     // a system delete (deleteContainer, TTL expiry)
-	describe string // for system inputs; an op describes itself
+	describe string     // for system inputs; an op describes itself
 }
 
 // String describes the input for porcupine's visualisation and for

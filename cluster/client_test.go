@@ -172,6 +172,32 @@ func TestClientAuthAndACLs(t *testing.T) {
 	assert.ElementsMatch(t, []string{"auth OK", "create OK", "stranger NoAuth", "owner OK"}, got)
 }
 
+// Every connection is ("ip", its address) from the start; an ip ACL admits
+// by address and mask, addAuth("ip", ...) adds nothing new, and an ip id
+// never stands in for the "auth" scheme (IPAuthenticationProvider is not
+// isAuthenticated).
+func TestClientIPACLs(t *testing.T) {
+	c, lan := withClient(t, 7, client.Config{Addr: "192.168.7.3"})
+	var got []string
+	note := func(who string) func(tree.Code) {
+		return func(err tree.Code) { got = append(got, who+" "+err.String()) }
+	}
+	acl := []tree.ACL{{Perms: tree.PermAll, ID: tree.ID{Scheme: "ip", ID: "192.168.7.0/24"}}}
+	lan.Create("/lan", []byte("x"), acl, tree.Persistent, func(_ string, err tree.Code) { note("create")(err) })
+	lan.Create("/mine", nil, tree.CreatorAllACL, tree.Persistent, func(_ string, err tree.Code) { note("creator-only-ip")(err) })
+	c.World.RunFor(sim.Second)
+	wan := c.AddClient(client.Config{})
+	wan.Start()
+	c.World.RunFor(2 * sim.Second)
+	lan.GetData("/lan", nil, func(_ []byte, _ tree.Stat, err tree.Code) { note("lan")(err) })
+	wan.GetData("/lan", nil, func(_ []byte, _ tree.Stat, err tree.Code) { note("wan")(err) })
+	wan.AddAuth("ip", []byte("192.168.7.3"), note("wan-auth"))
+	wan.GetData("/lan", nil, func(_ []byte, _ tree.Stat, err tree.Code) { note("wan-after-auth")(err) })
+	c.World.RunFor(sim.Second)
+	assert.ElementsMatch(t, []string{"create OK", "creator-only-ip InvalidACL", "lan OK", "wan NoAuth",
+		"wan-auth OK", "wan-after-auth NoAuth"}, got)
+}
+
 func TestClientRecipesHelpers(t *testing.T) {
 	c, cl := withClient(t, 6, client.Config{})
 	var got []tree.Code

@@ -50,6 +50,10 @@ func (c *Cluster) AddClient(cfg client.Config) *client.Client {
 	cn := &clientNode{c: c}
 	idx := c.newClientID()
 	cn.node = c.World.AddNode(fmt.Sprintf("client%d", idx), cn)
+	c.addrs[cn.node] = cfg.Addr
+	if cfg.Addr == "" {
+		c.addrs[cn.node] = hostAddr(1, idx)
+	}
 	cn.rand = c.World.Rand(fmt.Sprintf("client/%d", idx))
 	if cfg.ID == 0 {
 		cfg.ID = idx

@@ -59,6 +59,9 @@ type Cluster struct {
 	nclients int
 	history  *client.History
 	byNode   map[sim.NodeID]zab.ServerID
+	// addrs is each node's IPv4 address, what "ip" ACLs see. Only
+	// looked up, never iterated.
+	addrs map[sim.NodeID]string
 	// life holds the servers' process changes, for reports. It is kept
 	// beside the trace (the notes feed the hash), never in it.
 	life []LifeEvent
@@ -95,12 +98,14 @@ func New(cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("cluster: %d voters and %d observers: need 1..254 servers with at least one voter", cfg.Voters, cfg.Observers)
 	}
 	w := sim.NewWorld(sim.Config{Seed: cfg.Seed, KeepTrace: cfg.KeepTrace, Latency: cfg.Latency, FsyncLatency: cfg.FsyncLatency, MaxEvents: cfg.MaxEvents})
-	c := &Cluster{World: w, cfg: cfg, byNode: map[sim.NodeID]zab.ServerID{}, peers: peers}
+	c := &Cluster{World: w, cfg: cfg, byNode: map[sim.NodeID]zab.ServerID{},
+		addrs: map[sim.NodeID]string{}, peers: peers}
 	for _, p := range c.peers {
 		sn := &serverNode{c: c, id: p.ID}
 		sn.node = w.AddNode(fmt.Sprintf("zk%d", p.ID), sn)
 		sn.rand = w.Rand(fmt.Sprintf("server/%d", p.ID))
 		c.byNode[sn.node] = p.ID
+		c.addrs[sn.node] = fmt.Sprintf("10.0.0.%d", p.ID)
 		if err := sn.newServer(); err != nil {
 			return nil, err
 		}
@@ -315,3 +320,10 @@ func FromZooCfg(seed uint64, z *zab.ZooCfg, tune func(*zab.Config)) (Config, err
 		}
 	}}, nil
 }
+
+// hostAddr is the address of host n of a /16: clients are in 10.1.0.0/16
+// (unless they name their own), processes in 10.2.0.0/16.
+func hostAddr(net, n int) string { return fmt.Sprintf("10.%d.%d.%d", net, n/250, n%250+1) }
+
+// Addr is the IPv4 address a world node's connections come from.
+func (c *Cluster) Addr(n sim.NodeID) string { return c.addrs[n] }

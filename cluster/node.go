@@ -89,6 +89,14 @@ func (sn *serverNode) Send(c zab.ConnID, m zab.Message) {
 	}
 }
 
+func (sn *serverNode) RemoteAddr(c zab.ConnID) string {
+	a, b := sn.c.World.ConnEnds(sim.ConnID(c))
+	if a == sn.node {
+		a = b
+	}
+	return sn.c.addrs[a]
+}
+
 func (sn *serverNode) Close(c zab.ConnID) {
 	if !sn.dying {
 		sn.c.World.Close(sim.ConnID(c), sn.node)

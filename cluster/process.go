@@ -36,6 +36,7 @@ func (c *Cluster) AddProcess(name string) *Process {
 	p := &Process{c: c, id: len(c.procs) + 1, name: name,
 		conns: map[zab.ConnID]*client.Client{}, timers: map[zab.TimerID]*client.Client{}}
 	p.node = c.World.AddNode(name, p)
+	c.addrs[p.node] = hostAddr(2, p.id)
 	c.procs = append(c.procs, p)
 	return p
 }

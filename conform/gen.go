@@ -312,14 +312,22 @@ func (g *Gen) data() []byte {
 
 // acl is mostly open, and otherwise one that makes some slots fail:
 // alice's or bob's digest only, the creator's ids (InvalidACL for slot 2,
-// which has none), read-only, no read, and malformed ones.
+// which has none), read-only, no read, by address (every client connects
+// from 127.0.0.1), and malformed ones.
 func (g *Gen) acl() []tree.ACL {
 	digest := func(user, pass string) tree.ID {
 		return tree.ID{Scheme: "digest", ID: tree.DigestID(user, pass)}
 	}
 	switch w := g.rng.IntN(100); {
-	case w < 68:
+	case w < 64:
 		return tree.OpenACLUnsafe
+	case w < 66:
+		return []tree.ACL{{Perms: tree.PermAll, ID: tree.ID{Scheme: "ip", ID: "127.0.0.1"}}}
+	case w < 67:
+		return []tree.ACL{{Perms: tree.PermAll, ID: tree.ID{Scheme: "ip", ID: "10.0.0.0/8"}},
+			{Perms: tree.PermRead, ID: tree.ID{Scheme: "ip", ID: "127.0.0.0/24"}}}
+	case w < 68:
+		return []tree.ACL{{Perms: tree.PermAll, ID: tree.ID{Scheme: "ip", ID: "127.0.0.1/33"}}}
 	case w < 74:
 		return tree.CreatorAllACL
 	case w < 78:
@@ -384,7 +392,11 @@ func (g *Gen) multi(op *Op) {
 // bad paths, the root, ZooKeeper's own nodes.
 func (g *Gen) oddity(op *Op) {
 	bad := []string{"", "rel", g.root + "/", g.root + "//x", g.root + "/./x", g.root + "/..", g.root + "/x\x00y", g.root + "/\u0001"}
-	switch g.rng.IntN(9) {
+	switch g.rng.IntN(10) {
+	case 9:
+		// IPAuthenticationProvider ignores the text: the id is the
+		// connection's address, which it had already.
+		op.Kind, op.Scheme, op.Auth = KAddAuth, "ip", pick(g, []string{"10.1.2.3", "anything"})
 	case 8:
 		// DigestAuthenticationProvider takes any text: "nocolon" is a user.
 		op.Kind, op.Scheme, op.Auth = KAddAuth, "digest", "nocolon"

@@ -77,7 +77,7 @@ func (s *Sim) runUntil(what string, done func() bool) error {
 // waits until it is connected.
 func (s *Sim) Open(i int) (int64, error) {
 	slot := s.slots[i]
-	cl := s.C.AddClient(client.Config{Servers: []zab.ServerID{s.servers[i]}, SessionTimeout: s.timeout})
+	cl := s.C.AddClient(client.Config{Servers: []zab.ServerID{s.servers[i]}, SessionTimeout: s.timeout, Addr: "127.0.0.1"})
 	cl.Start()
 	if err := s.runUntil(fmt.Sprintf("slot %d's connect", i), func() bool { return cl.State() != client.Connecting }); err != nil {
 		return 0, err

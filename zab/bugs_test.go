@@ -28,6 +28,7 @@ type stepEnv struct {
 
 func (e *stepEnv) Now() int64                    { return 0 }
 func (e *stepEnv) Elapsed() int64                { return 0 }
+func (e *stepEnv) RemoteAddr(ConnID) string      { return "" }
 func (e *stepEnv) Rand() uint64                  { return 1 }
 func (e *stepEnv) Connect(ServerID, Port) ConnID { return 99 }
 func (e *stepEnv) Close(ConnID)                  {}

@@ -40,6 +40,10 @@ type Env interface {
 	Send(c ConnID, m Message)
 	// Close closes c; the other end learns of it as a ClosedEvent.
 	Close(c ConnID)
+	// RemoteAddr is the IPv4 address the other end of c connects from
+	// ("" if unknown). A client connection is authenticated as ("ip",
+	// address) from its first packet, as ServerCnxn's constructor does.
+	RemoteAddr(c ConnID) string
 
 	// SetTimer arms a timer that fires as a TimerEvent after d nanoseconds
 	// of this server's clock.

@@ -122,6 +122,9 @@ func (s *Server) connect(c ConnID, m *ConnectRequest) {
 		return
 	}
 	cc := &clientConn{conn: c, timeout: max(s.cfg.MinSessionTimeout, min(m.Timeout, s.cfg.MaxSessionTimeout)), establishing: true}
+	if addr := s.env.RemoteAddr(c); addr != "" {
+		cc.auth = []tree.ID{{Scheme: "ip", ID: addr}}
+	}
 	s.clients[c] = cc
 	if m.SessionID == 0 {
 		cc.session = s.newSessionID()
@@ -214,24 +217,26 @@ func (s *Server) clientRequest(cc *clientConn, m *Request) {
 // addAuth handles an auth packet, as ZooKeeperServer.processPacket does:
 // it is told apart by its type (OpCode.auth), whatever its xid, and the
 // answer echoes the request's xid with zxid 0 (Java's clients send
-// AUTHPACKET_XID, go-zookeeper its next xid). Digest is the only scheme
-// with a provider here; DigestAuthenticationProvider takes any text,
-// colon or not.
-//
-// NB: ZooKeeper also has the ip provider (IPAuthenticationProvider, which
-// accepts any addAuth and adds the connection's address) and gives every
-// connection an ("ip", address) id (NIOServerCnxn's constructor); zabsim's
-// connections have no address, so "ip" fails here and ip ACLs admit nobody.
+// AUTHPACKET_XID, go-zookeeper its next xid). The providers are 3.8's
+// defaults: digest (DigestAuthenticationProvider takes any text, colon or
+// not) and ip (IPAuthenticationProvider ignores the text and adds the
+// connection's own address, which every connection has from the start).
 func (s *Server) addAuth(cc *clientConn, m *Request) {
 	a, ok := m.Record.(*tree.AuthRequest)
-	if !ok || a.Scheme != "digest" {
+	var id tree.ID
+	switch {
+	case ok && a.Scheme == "digest":
+		id = tree.ID{Scheme: "digest", ID: tree.GenerateDigest(string(a.Auth))}
+	case ok && a.Scheme == "ip" && s.env.RemoteAddr(cc.conn) != "":
+		id = tree.ID{Scheme: "ip", ID: s.env.RemoteAddr(cc.conn)}
+	default:
 		s.env.Send(cc.conn, &Reply{Xid: m.Xid, Err: tree.AuthFailed})
 		s.dropClient(cc)
 		return
 	}
 	// A set, in Java's order: an id added twice is there once, and an
 	// "auth" ACL expands in that order (found by the differential test).
-	cc.auth = tree.AddAuthID(cc.auth, tree.ID{Scheme: "digest", ID: tree.GenerateDigest(string(a.Auth))})
+	cc.auth = tree.AddAuthID(cc.auth, id)
 	s.env.Send(cc.conn, &Reply{Xid: m.Xid})
 }
 

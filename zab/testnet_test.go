@@ -174,6 +174,9 @@ func (e *testEnv) Rand() uint64        { e.net.nextID++; return e.net.nextID * 0
 func (e *testEnv) Disk() Disk          { return &e.disk }
 func (e *testEnv) Logf(string, ...any) {}
 
+// RemoteAddr: clients of a testNet all come from loopback.
+func (e *testEnv) RemoteAddr(ConnID) string { return "127.0.0.1" }
+
 func (e *testEnv) Observe(o Observation) { e.obs = append(e.obs, o) }
 
 func (e *testEnv) Connect(to ServerID, _ Port) ConnID {

@@ -102,6 +102,9 @@ type Config struct {
 	// a raw socket). It tests that the server refuses them
 	// (ZOOKEEPER-1208); off by default.
 	NoCloseFence bool
+	// Addr is the IPv4 address the client connects from, which servers'
+	// "ip" ACLs match; the cluster gives each client its own by default.
+	Addr string
 }
 
 const (

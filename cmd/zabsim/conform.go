@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,17 +84,33 @@ func runConform(opts *conformOptions) error {
 		}
 		return nil
 	}
-	start := time.Now()
-	simRes, err := scenarios.Run(s, opts.Seed, nil, scenarios.Options{})
-	if err != nil {
-		return err
+	// The simulated run is timed several times and the median reported:
+	// the run is deterministic, so the spread is the machine's, and a
+	// single first run would mostly time a cold heap.
+	var simRes *scenarios.Result
+	walls := make([]time.Duration, simTimings)
+	for i := range walls {
+		start := time.Now()
+		res, err := scenarios.Run(s, opts.Seed, nil, scenarios.Options{})
+		if err != nil {
+			return err
+		}
+		walls[i] = time.Since(start)
+		if simRes != nil && res.TraceHash != simRes.TraceHash {
+			return fmt.Errorf("zabsim: seed %d ran twice with trace hashes %#x and %#x", opts.Seed, simRes.TraceHash, res.TraceHash)
+		}
+		simRes = res
 	}
-	simWall := time.Since(start)
+	first := walls[0]
+	slices.Sort(walls)
+	simWall := walls[len(walls)/2]
 	traced, err := scenarios.Run(s, opts.Seed, nil, scenarios.Options{KeepTrace: true})
 	if err != nil {
 		return err
 	}
 	printSideBySide(w, real, simRes, simWall, conform.SimElections(traced))
+	fmt.Fprintf(w, "  (zabsim's wall time is the median of %d identical runs, from %v to %v; the first took %v)\n",
+		simTimings, walls[0].Round(time.Microsecond), walls[len(walls)-1].Round(time.Microsecond), first.Round(time.Microsecond))
 	if !real.Verdict.OK() || simRes.Failed() {
 		if simRes.Failed() {
 			fmt.Fprintf(w, "zabsim: %s", simRes.Verdict)
@@ -129,6 +146,9 @@ func conformEnsemble(opts *conformOptions, s *scenarios.Scenario) (*conform.Ense
 		os.RemoveAll(dir)
 	}, nil
 }
+
+// simTimings is how many times conform runs the simulated side to time it.
+const simTimings = 5
 
 func printSideBySide(w io.Writer, real *conform.RealResult, simRes *scenarios.Result, simWall time.Duration, simEl []conform.Election) {
 	verdict := func(ok bool) string {

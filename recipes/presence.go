@@ -212,10 +212,28 @@ func (p *presence) leave() {
 	p.path, p.in = "", nil
 }
 
-func (p *presence) remove(cl *client.Client, path string) {
-	cl.Delete(path, -1, func(err tree.Code) {
-		if err == tree.ConnectionLoss && p.s.current(cl) {
-			p.remove(cl, path)
+func (p *presence) remove(cl *client.Client, path string) { deleteOwn(p.s, cl, path) }
+
+// deleteOwn deletes path if it is an ephemeral of cl's session, retrying
+// a lost answer while the session is in use. NB: never a blind delete
+// (version -1) retried: by the time a retry lands, the name may be
+// another session's node — a backup master's seat, another worker's task
+// — and deleting it hands the thing to a second holder. Only our session
+// can delete our ephemeral, and a session's ops apply in order, so once
+// exists shows it ours, a delete at its version deletes it or nothing.
+func deleteOwn(s *session, cl *client.Client, path string) {
+	cl.Exists(path, nil, func(st tree.Stat, err tree.Code) {
+		switch {
+		case !s.current(cl):
+		case err == tree.ConnectionLoss:
+			deleteOwn(s, cl, path)
+		case err != tree.OK || zab.SessionID(st.EphemeralOwner) != cl.SessionID():
+		default:
+			cl.Delete(path, st.Version, func(err tree.Code) {
+				if err == tree.ConnectionLoss && s.current(cl) {
+					deleteOwn(s, cl, path)
+				}
+			})
 		}
 	})
 }

@@ -43,6 +43,10 @@ type RecipeOptions struct {
 	GapMax int64
 	// Members is the barrier's N.
 	Members int
+	// Converge, ns: from the heal on, a watcher's view of a node, and the
+	// registrations of live processes, catch up with each change within
+	// this.
+	Converge int64
 }
 
 const never = math.MaxInt64
@@ -368,7 +372,16 @@ func (d *dirs) applyTxn(c applied, txn tree.Txn, out *[]change) {
 	case tree.DeleteTxn:
 		d.remove(t.Path, out)
 	case tree.CloseSessionTxn:
-		paths := append([]string(nil), d.owned[c.session]...)
+		// NB: a path the session once owned may be another session's
+		// node by now (it was deleted and made again under the same
+		// name): only the session's own nodes go.
+		var paths []string
+		for _, p := range d.owned[c.session] {
+			dir, name := split(p)
+			if ch, ok := d.children[dir][name]; ok && ch.owner == c.session {
+				paths = append(paths, p)
+			}
+		}
 		paths = append(paths, t.Paths...)
 		sort.Strings(paths)
 		for _, p := range paths {

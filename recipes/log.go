@@ -43,10 +43,34 @@ const (
 	// process. Not a recipe's claim: a fact of the run.
 	KindCrash
 	KindRestart
+	// KindRegister: a process's ephemeral node exists (Path; Note: its
+	// data): a group member, a service instance or provider, a worker.
+	KindRegister
+	// KindUnregister: the process left on purpose and deleted it (Path).
+	KindUnregister
+	// KindResolve: a name lookup answered (Path: the service; Note: the
+	// names found, space-separated; Seq and Value: the client's last zxid
+	// before and after the read).
+	KindResolve
+	// KindView: what a watcher now holds of the node it watches (Path):
+	// its children, space-separated, or its data (Note); Seq is the data's
+	// version (-1 for children, -2 for a node that does not exist) and
+	// Value the zxid that made what was read (mzxid or pzxid).
+	KindView
+	// KindPick: a consumer picked a provider for a call (Path: the
+	// providers directory; Note: the provider).
+	KindPick
+	// KindProcessed: a worker finished a round of work on a task it owns
+	// (Path: the task's owner node).
+	KindProcessed
+	// KindRole: a server switched to a role (Path: its node; Note: the
+	// role).
+	KindRole
 )
 
 var kindNames = [...]string{"join", "master", "resign", "acquired", "released", "arrive", "pass",
-	"worker-start", "worker-refused", "id", "enqueue", "take", "crash", "restart"}
+	"worker-start", "worker-refused", "id", "enqueue", "take", "crash", "restart",
+	"register", "unregister", "resolve", "view", "pick", "processed", "role"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -87,6 +111,10 @@ func (e Entry) String() string {
 		fmt.Fprintf(&b, " round=%d", e.Round)
 	case KindWorkerStart, KindID:
 		fmt.Fprintf(&b, " %d", e.Value)
+	case KindResolve:
+		fmt.Fprintf(&b, " zxid=[%#x,%#x]", e.Seq, e.Value)
+	case KindView:
+		fmt.Fprintf(&b, " version=%d zxid=%#x", e.Seq, e.Value)
 	}
 	if e.Note != "" {
 		fmt.Fprintf(&b, " (%s)", e.Note)

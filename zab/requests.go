@@ -1,6 +1,8 @@
 package zab
 
 import (
+	"bytes"
+
 	"github.com/zabsim/zabsim/tree"
 )
 
@@ -112,7 +114,9 @@ func (s *Server) readPath(cc *clientConn, op tree.OpCode, path string, w tree.Wa
 		if code != tree.OK {
 			return code, nil
 		}
-		return tree.OK, &GetDataResponse{Data: append([]byte(nil), data...), Stat: st}
+		// A copy the client owns; empty stays empty and null null, as
+		// they go out on the wire as length 0 and -1.
+		return tree.OK, &GetDataResponse{Data: bytes.Clone(data), Stat: st}
 	case tree.OpGetChildren, tree.OpGetChildren2:
 		kids, st, code := t.GetChildren(path, cc.auth, w)
 		if code != tree.OK {

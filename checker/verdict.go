@@ -114,6 +114,7 @@ var shortNames = []struct {
 	{ErrNoLeader, "leader-elected"},
 	{ErrEventStorm, "event-storm"},
 	{ErrSessionEnded, "session-ends"},
+	{ErrSequential, "sequential-names"},
 }
 
 // Short names a guarantee in a word or two ("durability"); an error that

@@ -92,6 +92,7 @@ func benchScenarios(list string) ([]*scenarios.Scenario, error) {
 // benchReport is what zabsim bench measured, as --json writes it.
 type benchReport struct {
 	Command   string          `json:"command"`
+	Method    string          `json:"method"`
 	Machine   benchMachine    `json:"machine"`
 	Scenarios []scenarioBench `json:"scenarios"`
 	Measures  []benchMeasure  `json:"measures"`
@@ -106,6 +107,8 @@ type scenarioBench struct {
 	SimSeconds  float64  `json:"sim_seconds"` // virtual time, the 10 s wind-down included
 	Events      int64    `json:"events"`
 	Failing     []uint64 `json:"failing,omitempty"`
+	CPUShare    float64  `json:"cpu_share"` // cpuMeter.share
+
 }
 
 func (sb scenarioBench) simPerWall() float64  { return sb.SimSeconds / sb.WallSeconds }
@@ -138,7 +141,9 @@ func benchRun(opts *benchOptions) error {
 		return err
 	}
 	start := time.Now()
-	rep := &benchReport{Command: benchCommand(opts), Machine: readMachine()}
+	rep := &benchReport{Command: benchCommand(opts), Machine: readMachine(),
+		Method: fmt.Sprintf("each timed measurement the best of %d round(s) sharing %s; scenarios seeds 1-%d each; sweeps of %d seeds",
+			max(l.Rounds, 1), l.Budget, l.Seeds, l.SweepSeeds)}
 	// A first run grows the heap and faults its pages in: untimed.
 	progress(opts, "warm-up: ci seed 1")
 	if _, err := scenarios.Run(ci, 1, nil, scenarios.Options{}); err != nil {

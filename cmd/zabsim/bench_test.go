@@ -21,7 +21,7 @@ import (
 	"github.com/zabsim/zabsim/sim"
 )
 
-var tinyLimits = benchLimits{Budget: 1, Seeds: 1, SweepSeeds: 2, Porcupine: []int{100, 200}, ReadOps: 500,
+var tinyLimits = benchLimits{Budget: 1, Rounds: 1, Seeds: 1, SweepSeeds: 2, Porcupine: []int{100, 200}, ReadOps: 500,
 	Writes: 200 * sim.Millisecond, Memory: sim.Second}
 
 // benchRows are the rows every report has, by the start of their name.
@@ -40,7 +40,7 @@ func TestBenchPrintsEveryRow(t *testing.T) {
 	assert.Contains(t, text, "go run ./cmd/zabsim bench --quick --scenarios register,ci\n")
 	assert.Regexp(t, `machine: .*; \d+ cores, GOMAXPROCS \d+; go1\.\S+ \w+/\w+; load average`, text)
 	for _, s := range []string{"register", "ci"} {
-		assert.Regexp(t, `(?m)^`+s+`\s+1\s+\S+\s+\S+\s+[0-9.]+\s+\S+$`, text, "scenario row %s", s)
+		assert.Regexp(t, `(?m)^`+s+`\s+1\s+\S+\s+\S+\s+[0-9.]+\s+\S+\s+[0-9.]+$`, text, "scenario row %s", s)
 	}
 	for _, row := range benchRows {
 		assert.Regexp(t, `(?m)^`+regexp.QuoteMeta(row)+`\s+\S`, text, "row %q", row)

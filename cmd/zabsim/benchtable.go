@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/scenarios"
+	"github.com/zabsim/zabsim/sim"
 )
 
 // benchMeasure is one row of the measurements table.
@@ -20,6 +21,9 @@ type benchMeasure struct {
 	Target string  `json:"target,omitempty"` // as the issues set it
 	Met    *bool   `json:"met,omitempty"`
 	What   string  `json:"what"`
+	// CPUShare is cpuMeter.share over the measurement, per worker; 0
+	// where it does not apply (memory).
+	CPUShare float64 `json:"cpu_share,omitempty"`
 }
 
 func reached(ok bool) *bool { return &ok }
@@ -33,7 +37,7 @@ func benchMeasures(opts *benchOptions, l benchLimits, ci *scenarios.Scenario, sc
 		if sb.Scenario == "ci" {
 			ms := sb.msPerSeed()
 			out = append(out, benchMeasure{Name: "CI scenario, one seed on one core", Value: ms, Unit: "ms",
-				Target: "≤ 72 ms", Met: reached(ms <= 72),
+				Target: "≤ 72 ms", Met: reached(ms <= 72), CPUShare: sb.CPUShare,
 				What: "wall time of one seed of the ci scenario (30 virtual s, 10 clients, a swarm of faults), checking included"})
 		}
 	}
@@ -43,18 +47,20 @@ func benchMeasures(opts *benchOptions, l benchLimits, ci *scenarios.Scenario, sc
 			name, what = "sim core, messages", "4 connected pairs of nodes bouncing 8 messages each: send with latency and FIFO order, deliver"
 		}
 		progress(opts, "%s", name)
-		v, err := benchSimCore(l.Budget, messages)
+		cm := startCPU()
+		v, err := benchSimCore(l, messages)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, benchMeasure{Name: name, Value: v, Unit: "events/s", Target: "≥ 5M events/s", Met: reached(v >= 5e6), What: what})
+		out = append(out, benchMeasure{Name: name, Value: v, Unit: "events/s", Target: "≥ 5M events/s", Met: reached(v >= 5e6), What: what, CPUShare: cm.share(1)})
 	}
 	progress(opts, "tree apply")
-	v, err := benchTreeApply(l.Budget)
+	cm := startCPU()
+	v, err := benchTreeApply(l)
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, benchMeasure{Name: "tree apply, creates", Value: v, Unit: "txns/s", Target: "≥ 500k txns/s", Met: reached(v >= 5e5),
+	out = append(out, benchMeasure{Name: "tree apply, creates", Value: v, Unit: "txns/s", Target: "≥ 500k txns/s", Met: reached(v >= 5e5), CPUShare: cm.share(1),
 		What: "tree.Apply of creates with 32 bytes of data under 8 parents, up to 64k nodes per tree"})
 	for _, mixed := range []bool{false, true} {
 		name, what := "committed writes, creates", "30 protocol-level writers on 3 voters, one create outstanding each, every write a new node"
@@ -62,12 +68,13 @@ func benchMeasures(opts *benchOptions, l benchLimits, ci *scenarios.Scenario, sc
 			name, what = "committed writes, mixed", "the same writers cycling create, setData, setData, delete on a node of their own"
 		}
 		progress(opts, "%s", name)
+		cm := startCPU()
 		v, err := benchWrites(l, mixed)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, benchMeasure{Name: name, Value: v, Unit: "writes/s", Target: "≥ 100k writes/s on one core", Met: reached(v >= 1e5),
-			What: what + fmt.Sprintf("; committed writes per wall second over %s of virtual writing, ensemble start and election included", time.Duration(l.Writes))})
+		out = append(out, benchMeasure{Name: name, Value: v, Unit: "writes/s", Target: "≥ 100k writes/s on one core", Met: reached(v >= 1e5), CPUShare: cm.share(1),
+			What: what + fmt.Sprintf("; committed writes per wall second over %s of virtual writing, ensemble start and election included", virtualText(l.Writes))})
 	}
 	checks, err := benchCheckers(opts, l)
 	if err != nil {
@@ -85,7 +92,7 @@ func benchMeasures(opts *benchOptions, l benchLimits, ci *scenarios.Scenario, sc
 		return nil, err
 	}
 	return append(out, benchMeasure{Name: "memory per world", Value: mb, Unit: "MB", Target: "≤ 32 MB", Met: reached(mb <= 32),
-		What: fmt.Sprintf("live heap after %s of virtual time of a 5-voter world with 10 clients writing and reading every 10 ms (BenchmarkWorldMemory)", time.Duration(l.Memory))}), nil
+		What: fmt.Sprintf("live heap after %s of virtual time of a 5-voter world with 10 clients writing and reading every 10 ms (BenchmarkWorldMemory)", virtualText(l.Memory))}), nil
 }
 
 // benchCheckers times porcupine and the read checker.
@@ -93,11 +100,12 @@ func benchCheckers(opts *benchOptions, l benchLimits) ([]benchMeasure, error) {
 	var out []benchMeasure
 	for _, n := range l.Porcupine {
 		progress(opts, "porcupine check, %d ops", n)
-		d, err := benchPorcupine(l.Budget, n)
+		cm := startCPU()
+		d, err := benchPorcupine(l, n)
 		if err != nil {
 			return nil, err
 		}
-		m := benchMeasure{Name: fmt.Sprintf("porcupine check, %d ops", n), Value: float64(d) / float64(time.Millisecond), Unit: "ms",
+		m := benchMeasure{Name: fmt.Sprintf("porcupine check, %d ops", n), Value: float64(d) / float64(time.Millisecond), Unit: "ms", CPUShare: cm.share(1),
 			What: "checker.LinearizableWrites over a write history of that many ops (8 clients, 16 keys, a leader crash)"}
 		if n == 10000 {
 			m.Target, m.Met = "≤ 1 s", reached(d <= time.Second)
@@ -105,11 +113,12 @@ func benchCheckers(opts *benchOptions, l benchLimits) ([]benchMeasure, error) {
 		out = append(out, m)
 	}
 	progress(opts, "read checker, %d ops", l.ReadOps)
-	v, err := benchReads(l.Budget, l.ReadOps)
+	cm := startCPU()
+	v, err := benchReads(l, l.ReadOps)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, benchMeasure{Name: fmt.Sprintf("read checker, %d ops", l.ReadOps), Value: v, Unit: "reads/s", Target: "≥ 1M reads/s", Met: reached(v >= 1e6),
+	return append(out, benchMeasure{Name: fmt.Sprintf("read checker, %d ops", l.ReadOps), Value: v, Unit: "reads/s", Target: "≥ 1M reads/s", Met: reached(v >= 1e6), CPUShare: cm.share(1),
 		What: "checker.Reads over a history of that many ops, nine in ten reads; reads checked per second"}), nil
 }
 
@@ -120,6 +129,7 @@ func benchSweepRows(opts *benchOptions, l benchLimits, ci *scenarios.Scenario) (
 	one := 0.0
 	for _, jobs := range sweepPoints(runtime.GOMAXPROCS(0)) {
 		progress(opts, "sweep of ci on %d workers", jobs)
+		cm := startCPU()
 		v, err := benchSweep(ci, l.SweepSeeds, jobs)
 		if err != nil {
 			return nil, usageError{err}
@@ -131,7 +141,7 @@ func benchSweepRows(opts *benchOptions, l benchLimits, ci *scenarios.Scenario) (
 		if jobs == 1 {
 			workers = "worker"
 		}
-		m := benchMeasure{Name: fmt.Sprintf("sweep of ci, %d %s", jobs, workers), Value: v, Unit: "seeds/s",
+		m := benchMeasure{Name: fmt.Sprintf("sweep of ci, %d %s", jobs, workers), Value: v, Unit: "seeds/s", CPUShare: cm.share(jobs),
 			Note: fmt.Sprintf("%.2f× one worker", v/one),
 			What: fmt.Sprintf("seeds 1-%d of the ci scenario on that many workers, as zabsim sweep runs them", l.SweepSeeds)}
 		if jobs == 2 {
@@ -187,16 +197,16 @@ func (m benchMeasure) metText() string {
 
 func scenarioRow(sb scenarioBench) []string {
 	return []string{sb.Scenario, fmt.Sprint(sb.Seeds), siRate(sb.simPerWall()), siRate(sb.seedsPerSec()),
-		fmt.Sprintf("%.1f", sb.msPerSeed()), siRate(sb.eventsPerSec())}
+		fmt.Sprintf("%.1f", sb.msPerSeed()), siRate(sb.eventsPerSec()), shareText(sb.CPUShare)}
 }
 
 var (
-	scenarioHeader = []string{"scenario", "seeds", "sim s / wall s", "seeds/s on one core", "ms per seed", "events/s"}
-	measureHeader  = []string{"measurement", "result", "target", "met"}
+	scenarioHeader = []string{"scenario", "seeds", "sim s / wall s", "seeds/s on one core", "ms per seed", "events/s", "cpu share"}
+	measureHeader  = []string{"measurement", "result", "target", "met", "cpu share"}
 )
 
 func printBenchText(w io.Writer, rep *benchReport) {
-	fmt.Fprintf(w, "%s\nmachine: %s\n\n", rep.Command, rep.Machine)
+	fmt.Fprintf(w, "%s\nmachine: %s\nmethod: %s\n\n", rep.Command, rep.Machine, rep.Method)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(scenarioHeader, "\t"))
 	for _, sb := range rep.Scenarios {
@@ -207,7 +217,7 @@ func printBenchText(w io.Writer, rep *benchReport) {
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(measureHeader, "\t"))
 	for _, m := range rep.Measures {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", m.Name, m.result(), orDash(m.Target), m.metText())
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", m.Name, m.result(), orDash(m.Target), m.metText(), shareText(m.CPUShare))
 	}
 	_ = tw.Flush()
 	printFailing(w, rep)
@@ -215,23 +225,25 @@ func printBenchText(w io.Writer, rep *benchReport) {
 }
 
 func printBenchMarkdown(w io.Writer, rep *benchReport) {
-	fmt.Fprintf(w, "## Results\n\n`%s`, %.0f s wall.\n\nMachine: %s.\n\n", rep.Command, rep.Wall, rep.Machine)
+	fmt.Fprintf(w, "## Results\n\n`%s`, %.0f s wall.\n\nMachine: %s.\n\nMethod: %s.\n\n", rep.Command, rep.Wall, rep.Machine, rep.Method)
 	seeds := 0
 	if len(rep.Scenarios) > 0 {
 		seeds = rep.Scenarios[0].Seeds
 	}
 	fmt.Fprintf(w, "### Scenarios\n\nSeeds 1-%d of each standard scenario, one after another on one goroutine, checking included. "+
-		"Simulated time counts each run's 10 s wind-down; events are those the world delivered.\n\n", seeds)
+		"Simulated time counts each run's 10 s wind-down; events are those the world delivered. "+
+		"The cpu share is the process's CPU time per worker over the wall time: about 1 on an idle machine "+
+		"(a little more while the collector works beside), well under 1 when other processes had the cores.\n\n", seeds)
 	mdRow(w, scenarioHeader)
-	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|")
+	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|")
 	for _, sb := range rep.Scenarios {
 		mdRow(w, scenarioRow(sb))
 	}
 	fmt.Fprint(w, "\n### Measurements\n\n")
 	mdRow(w, measureHeader)
-	fmt.Fprintln(w, "|---|--:|---|---|")
+	fmt.Fprintln(w, "|---|--:|---|---|--:|")
 	for _, m := range rep.Measures {
-		mdRow(w, []string{m.Name, m.result(), orDash(m.Target), m.metText()})
+		mdRow(w, []string{m.Name, m.result(), orDash(m.Target), m.metText(), shareText(m.CPUShare)})
 	}
 	fmt.Fprint(w, "\nWhat each measurement is:\n\n")
 	for _, m := range rep.Measures {
@@ -242,6 +254,21 @@ func printBenchMarkdown(w io.Writer, rep *benchReport) {
 
 func mdRow(w io.Writer, cells []string) {
 	fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+}
+
+// virtualText writes a virtual duration: "10 s", "1 min".
+func virtualText(d sim.Time) string {
+	if d >= sim.Minute && d%sim.Minute == 0 {
+		return fmt.Sprintf("%d min", d/sim.Minute)
+	}
+	return fmt.Sprintf("%g s", time.Duration(d).Seconds())
+}
+
+func shareText(share float64) string {
+	if share == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f", share)
 }
 
 func orDash(s string) string {

@@ -142,8 +142,12 @@ func benchRun(opts *benchOptions) error {
 	}
 	start := time.Now()
 	rep := &benchReport{Command: benchCommand(opts), Machine: readMachine(),
-		Method: fmt.Sprintf("each timed measurement the best of %d round(s) sharing %s; scenarios seeds 1-%d each; sweeps of %d seeds",
+		Method: fmt.Sprintf("one core is GOMAXPROCS 1; each timed measurement the best of %d round(s) sharing %s; scenarios seeds 1-%d each; sweeps of %d seeds on GOMAXPROCS = workers",
 			max(l.Rounds, 1), l.Budget, l.Seeds, l.SweepSeeds)}
+	// "On one core" is GOMAXPROCS 1: otherwise the collector works on
+	// whatever other core is idle, and a run's speed depends on whether
+	// one is. The sweep sets its own.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	// A first run grows the heap and faults its pages in: untimed.
 	progress(opts, "warm-up: ci seed 1")
 	if _, err := scenarios.Run(ci, 1, nil, scenarios.Options{}); err != nil {
@@ -157,7 +161,7 @@ func benchRun(opts *benchOptions) error {
 		}
 		rep.Scenarios = append(rep.Scenarios, sb)
 	}
-	if rep.Measures, err = benchMeasures(opts, l, ci, rep.Scenarios); err != nil {
+	if rep.Measures, err = benchMeasures(opts, l, ci, rep.Scenarios, rep.Machine.GOMAXPROCS); err != nil {
 		return err
 	}
 	rep.Machine.LoadEnd = readLoad()

@@ -74,8 +74,8 @@ type cpuMeter struct {
 func startCPU() cpuMeter { return cpuMeter{time.Now(), processCPU()} }
 
 // share is the CPU time per worker over the wall time: about 1 on an idle
-// machine (a little more while the collector works beside), well under 1
-// when other processes had the cores, 0 where the CPU time is unknown.
+// machine with a core per worker, well under 1 when other processes had
+// the cores, 0 where the CPU time is unknown.
 func (m cpuMeter) share(workers int) float64 {
 	return (processCPU() - m.cpu).Seconds() / time.Since(m.wall).Seconds() / float64(workers)
 }

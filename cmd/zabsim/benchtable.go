@@ -31,7 +31,7 @@ func reached(ok bool) *bool { return &ok }
 // benchMeasures takes every measurement but the scenarios', in table
 // order; the CI scenario's row comes from its scenario run, if there was
 // one.
-func benchMeasures(opts *benchOptions, l benchLimits, ci *scenarios.Scenario, scen []scenarioBench) ([]benchMeasure, error) {
+func benchMeasures(opts *benchOptions, l benchLimits, ci *scenarios.Scenario, scen []scenarioBench, cores int) ([]benchMeasure, error) {
 	var out []benchMeasure
 	for _, sb := range scen {
 		if sb.Scenario == "ci" {
@@ -81,7 +81,7 @@ func benchMeasures(opts *benchOptions, l benchLimits, ci *scenarios.Scenario, sc
 		return nil, err
 	}
 	out = append(out, checks...)
-	sweep, err := benchSweepRows(opts, l, ci)
+	sweep, err := benchSweepRows(opts, l, ci, cores)
 	if err != nil {
 		return nil, err
 	}
@@ -123,11 +123,13 @@ func benchCheckers(opts *benchOptions, l benchLimits) ([]benchMeasure, error) {
 }
 
 // benchSweepRows measures a sweep of the CI scenario on 1, 2, 4, ... and
-// every core.
-func benchSweepRows(opts *benchOptions, l benchLimits, ci *scenarios.Scenario) ([]benchMeasure, error) {
+// every core, each worker on a core of its own (GOMAXPROCS = workers).
+func benchSweepRows(opts *benchOptions, l benchLimits, ci *scenarios.Scenario, cores int) ([]benchMeasure, error) {
 	var out []benchMeasure
 	one := 0.0
-	for _, jobs := range sweepPoints(runtime.GOMAXPROCS(0)) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+	for _, jobs := range sweepPoints(cores) {
+		runtime.GOMAXPROCS(jobs)
 		progress(opts, "sweep of ci on %d workers", jobs)
 		cm := startCPU()
 		v, err := benchSweep(ci, l.SweepSeeds, jobs)
@@ -143,7 +145,7 @@ func benchSweepRows(opts *benchOptions, l benchLimits, ci *scenarios.Scenario) (
 		}
 		m := benchMeasure{Name: fmt.Sprintf("sweep of ci, %d %s", jobs, workers), Value: v, Unit: "seeds/s", CPUShare: cm.share(jobs),
 			Note: fmt.Sprintf("%.2f× one worker", v/one),
-			What: fmt.Sprintf("seeds 1-%d of the ci scenario on that many workers, as zabsim sweep runs them", l.SweepSeeds)}
+			What: fmt.Sprintf("seeds 1-%d of the ci scenario on that many workers and as many cores (GOMAXPROCS), as zabsim sweep runs them", l.SweepSeeds)}
 		if jobs == 2 {
 			m.Target, m.Met = "≥ 1.9× one worker on 2 cores", reached(v/one >= 1.9)
 		}
@@ -232,8 +234,8 @@ func printBenchMarkdown(w io.Writer, rep *benchReport) {
 	}
 	fmt.Fprintf(w, "### Scenarios\n\nSeeds 1-%d of each standard scenario, one after another on one goroutine, checking included. "+
 		"Simulated time counts each run's 10 s wind-down; events are those the world delivered. "+
-		"The cpu share is the process's CPU time per worker over the wall time: about 1 on an idle machine "+
-		"(a little more while the collector works beside), well under 1 when other processes had the cores.\n\n", seeds)
+		"The cpu share is the process's CPU time per core it may use (GOMAXPROCS, 1 but for the sweeps) over the wall time: "+
+		"about 1 on an idle machine, well under 1 when other processes had the cores.\n\n", seeds)
 	mdRow(w, scenarioHeader)
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|")
 	for _, sb := range rep.Scenarios {

@@ -44,7 +44,7 @@ heap of a 5-server world, each with its target where the issues set one.
 
 The machine is printed with the table. --markdown prints it as Markdown:
 go run ./cmd/zabsim bench --markdown > results.md regenerates the results
-section of BENCHMARKS.md. --quick is a smoke test of about 30 s. Numbers
+section of BENCHMARKS.md. --quick is a smoke test of under 30 s. Numbers
 are only as good as the machine is idle.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -56,7 +56,7 @@ are only as good as the machine is idle.`,
 			return benchRun(opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Quick, "quick", false, "a smoke test: one seed per scenario, short timed loops (about 30 s)")
+	cmd.Flags().BoolVar(&opts.Quick, "quick", false, "a smoke test: one seed per scenario, short timed loops (under 30 s)")
 	cmd.Flags().StringVar(&opts.Scenarios, "scenarios", "", "only these scenarios, comma-separated (default: every standard scenario)")
 	cmd.Flags().IntVar(&opts.Seeds, "seeds", 0, "seeds per scenario, 1..N (default 10, or 1 with --quick)")
 	cmd.Flags().StringVar(&opts.JSON, "json", "", "also write the results to this file as JSON")

@@ -6,56 +6,16 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/cluster"
-	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/tree"
-	"github.com/zabsim/zabsim/zab/client"
 )
 
-// benchRun is a fault-free run in which 8 clients write (or read) 16 keys
-// until the history holds n ops, with a leader crash in the middle so
-// some writes end unknown.
+// benchRun is BenchRun for a benchmark.
 func benchRun(b *testing.B, n int, reads bool) *cluster.Cluster {
 	b.Helper()
-	c, err := cluster.New(cluster.Config{Seed: 1, Voters: 3, Observers: 1})
+	c, err := BenchRun(n, reads)
 	if err != nil {
 		b.Fatal(err)
 	}
-	c.Start()
-	c.World.RunFor(2 * sim.Second)
-	r := c.World.Rand("bench")
-	for i := 0; i < 8; i++ {
-		cl := c.AddClient(client.Config{})
-		cl.Start()
-		var tick func()
-		tick = func() {
-			if len(c.History().Ops) >= n {
-				return
-			}
-			p := fmt.Sprintf("/k%d", r.Intn(16))
-			switch k := r.Intn(10); {
-			case reads && k < 9:
-				cl.GetData(p, nil, nil)
-			case k < 3:
-				cl.Create(p, []byte("v"), tree.OpenACLUnsafe, tree.CreateMode(r.Intn(4)), nil)
-			case k < 7:
-				cl.SetData(p, []byte(fmt.Sprint(r.Intn(9))), int32(r.Intn(3))-1, nil)
-			default:
-				cl.Delete(p, -1, nil)
-			}
-			c.World.After(sim.Time(r.Int63n(int64(20*sim.Millisecond))), tick)
-		}
-		c.World.After(0, tick)
-	}
-	crashed := false
-	for len(c.History().Ops) < n {
-		c.World.RunFor(sim.Second)
-		if l, ok := c.Leader(); ok && !crashed && len(c.History().Ops) > n/2 {
-			crashed = true
-			c.Crash(l, false)
-			c.World.After(2*sim.Second, func() { _ = c.Restart(l) })
-		}
-	}
-	c.World.RunFor(10 * sim.Second)
 	return c
 }
 

@@ -86,7 +86,14 @@ type seqParent struct {
 	last     int64
 	lastName string
 	lastAt   zab.Zxid
-	names    map[string]zab.Zxid
+	names    map[string]seqName
+}
+
+// seqName is a sequential name's create: its txn and, if the history holds
+// it, the op that sent it.
+type seqName struct {
+	at zab.Zxid
+	op *client.Op
 }
 
 func (sc *sessionChecker) report(g error, where, format string, args ...any) {
@@ -179,8 +186,9 @@ func (sc *sessionChecker) checkCreate(c agreedTxn, txn tree.Txn, sub int) {
 	if ephemeral {
 		sc.checkOwner(c, s, path)
 	}
-	if suffix, ok := sc.sequential(c, path, cversion, sub); ok {
-		sc.checkSequence(c, path, suffix)
+	op := sc.ops[sessionCxid{s, c.entry.Hdr.Cxid}]
+	if suffix, ok := sc.sequential(op, path, cversion, sub); ok {
+		sc.checkSequence(c, op, path, suffix)
 	}
 }
 
@@ -198,8 +206,8 @@ func (sc *sessionChecker) checkOwner(c agreedTxn, s int64, path string) {
 // sequential reports whether the create asked for a sequential name, and
 // the name's sequence number: the op that sent it says, or else a name
 // ending in the parent's cversion before the create does.
-func (sc *sessionChecker) sequential(c agreedTxn, path string, cversion int32, sub int) (int64, bool) {
-	if op := sc.ops[sessionCxid{c.entry.Hdr.SessionID, c.entry.Hdr.Cxid}]; op != nil {
+func (sc *sessionChecker) sequential(op *client.Op, path string, cversion int32, sub int) (int64, bool) {
+	if op != nil {
 		requested, mode := op.Path, op.Mode
 		if sub >= 0 {
 			if sub >= len(op.Ops) {
@@ -225,7 +233,8 @@ func (sc *sessionChecker) sequential(c agreedTxn, path string, cversion int32, s
 }
 
 // checkSequence: under one incarnation of the parent, the number grows.
-func (sc *sessionChecker) checkSequence(c agreedTxn, path string, n int64) {
+// op is the create's op, nil if the history lacks it.
+func (sc *sessionChecker) checkSequence(c agreedTxn, op *client.Op, path string, n int64) {
 	parentPath := tree.ParentPath(path)
 	parent := sc.n.nodes[parentPath]
 	if parent == nil {
@@ -234,19 +243,35 @@ func (sc *sessionChecker) checkSequence(c agreedTxn, path string, n int64) {
 	key := fmt.Sprintf("%s@%s", parentPath, parent.czxid)
 	sp := sc.seq[key]
 	if sp == nil {
-		sp = &seqParent{last: -1 << 62, names: map[string]zab.Zxid{}}
+		sp = &seqParent{last: -1 << 62, names: map[string]seqName{}}
 		sc.seq[key] = sp
 	}
 	z := c.entry.Zxid()
 	switch prev, seen := sp.names[path]; {
 	case seen:
-		sc.report(ErrSequential, txnWhere(c), "%s is handed out again; txn %s had it", path, prev)
+		sc.report(ErrSequential, txnWhere(c), "%s is handed out again: %s, after %s", path,
+			describeSeqCreate(seqName{z, op}, path), describeSeqCreate(prev, path))
 	case n <= sp.last:
 		sc.report(ErrSequential, txnWhere(c), "%s comes after %s (txn %s) under %s", path, sp.lastName, sp.lastAt, parentPath)
 	}
-	sp.names[path] = z
+	sp.names[path] = seqName{z, op}
 	if n > sp.last {
 		sp.last, sp.lastName, sp.lastAt = n, path, z
+	}
+}
+
+// describeSeqCreate says who a sequential name went to: "client 3 got it
+// back from op #41 (txn 0x100000007)" when the client saw the name.
+func describeSeqCreate(c seqName, path string) string {
+	switch op := c.op; {
+	case op == nil:
+		return fmt.Sprintf("txn %s had it", c.at)
+	case answered(op) && op.Err == tree.OK && op.Created == path:
+		return fmt.Sprintf("client %d got it back from op #%d (txn %s)", op.Client, op.Index, c.at)
+	case answered(op):
+		return fmt.Sprintf("client %d's op #%d had it (txn %s)", op.Client, op.Index, c.at)
+	default:
+		return fmt.Sprintf("client %d's op #%d had it (txn %s), its answer unseen", op.Client, op.Index, c.at)
 	}
 }
 

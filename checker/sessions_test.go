@@ -345,3 +345,31 @@ func TestSessionsLegalButSurprising(t *testing.T) {
 		})
 	}
 }
+
+// ZOOKEEPER-1046's symptom as clients see it: a leader whose parent
+// cversion went back hands out a name again, its first holder having
+// deleted it, and two clients get the same name back from two creates
+// that both succeeded. The violation names both.
+func TestSessionsNameTheClientsThatGotOneSequentialNameTwice(t *testing.T) {
+	b := newHist()
+	b.commit(tree.OpCreate, create("/q"))
+	seqCreate := func(client int, session zab.SessionID, xid int32) {
+		saved := b.session
+		b.session = session
+		defer func() { b.session = saved }()
+		z := b.commit(tree.OpCreate, tree.CreateTxn{Path: "/q/n-0000000000", ACL: tree.OpenACLUnsafe, ParentCVersion: 1})
+		b.recs[len(b.recs)-1].Obs.Entry.Hdr.Cxid = xid
+		op := b.reply(tree.OpCreate, "/q/n-", false, z, tree.OK)
+		op.Client, op.Session, op.Xid, op.Mode, op.Created = client, session, xid, tree.PersistentSequential, "/q/n-0000000000"
+	}
+	seqCreate(1, 0x42, 7)
+	b.commit(tree.OpDelete, tree.DeleteTxn{Path: "/q/n-0000000000"})
+	seqCreate(2, 0x43, 3)
+
+	v := Sessions(&b.h, b.recs)
+	require.False(t, v.OK(), "a name handed out twice went unnoticed")
+	require.True(t, v.Has(ErrSequential), v.String())
+	assert.Equal(t, "sequential-names", Short(v.Violations[0].Guarantee))
+	assert.Contains(t, v.Violations[0].Detail, "/q/n-0000000000 is handed out again: client 2 got it back from op #1")
+	assert.Contains(t, v.Violations[0].Detail, "after client 1 got it back from op #0")
+}

@@ -114,6 +114,10 @@ var shortNames = []struct {
 	{ErrNoLeader, "leader-elected"},
 	{ErrEventStorm, "event-storm"},
 	{ErrSessionEnded, "session-ends"},
+	{ErrEphemeralOwner, "ephemeral-owner"},
+	{ErrEphemeralLife, "ephemeral-life"},
+	{ErrSequential, "sequential-names"},
+	{ErrSessionExpired, "session-expired"},
 }
 
 // Short names a guarantee in a word or two ("durability"); an error that

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/faults"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/tree"
@@ -33,6 +34,11 @@ type Bug struct {
 	Fix string
 	// Set turns the bug on (on) or gives the correct server (!on).
 	Set func(c *zab.Config, on bool)
+	// Symptom, if set, is the guarantee the bug breaks where clients see
+	// it, and the zoo counts a seed as catching the bug only when it is
+	// among the findings: other checkers (the replica digest) may see the
+	// damage first, out of any client's sight.
+	Symptom error
 	// scenario is the regression scenario without the switch; Scenario
 	// fills in the name and the switch.
 	scenario Scenario
@@ -284,21 +290,27 @@ func sessionWorkload(w *Workload) {
 	}
 }
 
-// restartsPlan crashes and restarts servers one at a time, so each
-// recovers from its newest (fuzzy) snapshot and the log after it.
+// restartsPlan crashes and restarts servers one at a time, the leader
+// every other time, so each recovers from its newest (fuzzy) snapshot
+// and the log after it, and the lead passes between servers that did and
+// did not replay.
 func restartsPlan(r faults.Rand, sh faults.Shape) faults.Plan {
 	var as []faults.Action
 	for t := 2 * time.Second; t < sh.End-sh.Heal-time.Second; t += span(r, 1200*time.Millisecond, 2*time.Second) {
-		s := 1 + r.Intn(sh.Voters)
+		s := 0 // the leader
+		if r.Intn(2) == 0 {
+			s = 1 + r.Intn(sh.Voters)
+		}
 		as = append(as,
 			faults.Action{At: at(t), Kind: faults.Crash, Server: s, Torn: r.Intn(2) == 0},
-			faults.Action{At: at(t + span(r, 300*time.Millisecond, 1000*time.Millisecond)), Kind: faults.Restart, Server: s})
+			faults.Action{At: at(t + span(r, 300*time.Millisecond, 1000*time.Millisecond)), Kind: faults.Restart})
 	}
 	return zooPlan(sh, as...)
 }
 
 // sequentialWorkload: clients create sequential nodes under /q and delete
-// the older ones, so names come from the parent's cversion.
+// each soon after its name comes back, as a lock or a queue does, so a
+// name handed out again finds its place free.
 func sequentialWorkload(w *Workload) {
 	for _, cl := range w.Clients {
 		cl := cl
@@ -310,10 +322,21 @@ func sequentialWorkload(w *Workload) {
 			case 0:
 				cl.Create("/q", nil, tree.OpenACLUnsafe, tree.Persistent, nil)
 			case 1, 2:
-				cl.Create("/q/n-", []byte(fmt.Sprint(cl.ID())), tree.OpenACLUnsafe, tree.PersistentSequential, nil)
+				hold := sim.Time(w.Rand.Int63n(int64(300 * sim.Millisecond)))
+				cl.Create("/q/n-", []byte(fmt.Sprint(cl.ID())), tree.OpenACLUnsafe, tree.PersistentSequential, func(name string, err tree.Code) {
+					if err != tree.OK {
+						return
+					}
+					w.Cluster.World.After(hold, func() {
+						if Live(cl) {
+							cl.Delete(name, -1, nil)
+						}
+					})
+				})
 			case 3:
+				// Sweep up what a lost session or reply left behind.
 				cl.GetChildren("/q", nil, func(children []string, _ tree.Stat, err tree.Code) {
-					if err != tree.OK || len(children) < 4 || !Live(cl) {
+					if err != tree.OK || len(children) == 0 || !Live(cl) {
 						return
 					}
 					sort.Strings(children)
@@ -462,10 +485,14 @@ var zoo = []*Bug{
 		Summary: "the parent's cversion is recomputed on replay (not restored from the txn), so sequential names go wrong",
 		Fix:     "f46e91870 (ZOOKEEPER-1046)",
 		Set:     func(c *zab.Config, on bool) { c.Bugs.ZK1046 = on },
+		// The name handed out again reaches a client: a leader whose
+		// replay left the parent's cversion ahead hands out names past
+		// the others'; the next leader hands them out again.
+		Symptom: checker.ErrSequential,
 		scenario: Scenario{
-			Description: "sequential creates and deletes under one parent while servers restart from fuzzy snapshots",
+			Description: "sequential creates, each deleted soon after, under one parent while servers (the leader every other time) restart from fuzzy snapshots",
 			Voters:      3, Clients: 4,
-			Duration: 22 * time.Second, Heal: 12 * time.Second,
+			Duration: 30 * time.Second, Heal: 12 * time.Second,
 			Server:   func(c *zab.Config) { fastTicks(c); c.SnapCount = 20 },
 			Workload: sequentialWorkload, Plan: restartsPlan,
 		},

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/zab"
 )
 
@@ -35,6 +36,9 @@ func TestZoo(t *testing.T) {
 			assert.True(t, r.Caught(), "%s (%s) was not caught within seeds 1-%d\nreplay: go run ./cmd/zabsim run %s --seed 1",
 				r.Bug.ID, r.Bug.JIRA, seeds, r.Bug.Name())
 			assert.NotEmpty(t, r.Guarantees, "a caught bug names what caught it")
+			if r.Bug.Symptom != nil && r.Caught() {
+				assert.Equal(t, checker.Short(r.Bug.Symptom), r.Guarantees[0], "the symptom clients see is named first")
+			}
 			assert.Equal(t, seeds, r.Band, "the correct server ran the whole band")
 			for _, f := range r.CorrectFailures {
 				t.Errorf("the correct server fails %s seed %d:\n%s\nreplay: %s", r.Bug.Name()+"-fixed", f.Seed, f.Verdict, f.Replay)

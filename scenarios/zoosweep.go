@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zabsim/zabsim/checker"
 	"github.com/zabsim/zabsim/faults"
 )
 
@@ -41,7 +42,8 @@ type ZooResult struct {
 	// Detection is the run time of seeds 1..FirstSeed (the whole band if
 	// none caught it), as one core spends it.
 	Detection time.Duration
-	// Guarantees are what caught the first failing seed (short names).
+	// Guarantees are what caught the first failing seed (short names),
+	// the bug's symptom first.
 	Guarantees []string
 	// Plan is the first failing seed's plan, Shrunk the smallest plan
 	// that still fails that seed (after ShrinkRuns runs at most).
@@ -74,14 +76,33 @@ type zooRun struct {
 	took       time.Duration
 }
 
-func runZoo(s *Scenario, seed uint64, plan *faults.Plan) (zooRun, error) {
+// runZoo runs one seed. With a symptom (Bug.Symptom) the run counts as
+// failed only when the symptom is among its findings, and the symptom
+// leads its guarantees.
+func runZoo(s *Scenario, seed uint64, plan *faults.Plan, symptom error) (zooRun, error) {
 	t0 := time.Now()
 	res, err := Run(s, seed, plan, Options{})
 	if err != nil {
 		return zooRun{}, fmt.Errorf("%s seed %d: %w", s.Name, seed, err)
 	}
-	return zooRun{failed: res.Failed(), guarantees: res.Verdict.Caught(), plan: res.Plan,
+	failed, guarantees := res.Failed(), res.Verdict.Caught()
+	if symptom != nil {
+		failed = res.Verdict.Has(symptom)
+		guarantees = symptomFirst(guarantees, checker.Short(symptom))
+	}
+	return zooRun{failed: failed, guarantees: guarantees, plan: res.Plan,
 		verdict: res.Verdict.String(), replay: res.ReplayCommand(), took: time.Since(t0)}, nil
+}
+
+// symptomFirst moves name to the front of names, if it is there.
+func symptomFirst(names []string, name string) []string {
+	for i, n := range names {
+		if n == name {
+			out := append([]string{name}, names[:i]...)
+			return append(out, names[i+1:]...)
+		}
+	}
+	return names
 }
 
 // SweepZoo sweeps the bugs as opts say and returns a result per bug, in
@@ -148,7 +169,7 @@ func detect(bugs []*Bug, out []*ZooResult, opts ZooOptions) error {
 			return nil, false
 		}
 		return func() error {
-			r, err := runZoo(sw[i].s, seed, nil)
+			r, err := runZoo(sw[i].s, seed, nil, bugs[i].Symptom)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -215,7 +236,7 @@ func correctBand(bugs []*Bug, out []*ZooResult, opts ZooOptions) error {
 		t := tasks[k]
 		k++
 		return func() error {
-			r, err := runZoo(fixed[t.i], t.seed, nil)
+			r, err := runZoo(fixed[t.i], t.seed, nil, nil)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -253,7 +274,7 @@ func shrinkZoo(bugs []*Bug, out []*ZooResult, opts ZooOptions) {
 		if k == len(out) {
 			return nil, false
 		}
-		res, s := out[k], bugs[k].Scenario(true)
+		res, s, symptom := out[k], bugs[k].Scenario(true), bugs[k].Symptom
 		k++
 		return func() error {
 			runs := 0
@@ -262,7 +283,7 @@ func shrinkZoo(bugs []*Bug, out []*ZooResult, opts ZooOptions) {
 					return false // out of budget: keep what we have
 				}
 				runs++
-				r, err := runZoo(s, res.FirstSeed, &p)
+				r, err := runZoo(s, res.FirstSeed, &p, symptom)
 				return err == nil && r.failed
 			})
 			res.Shrunk, res.ShrinkRuns = small, runs

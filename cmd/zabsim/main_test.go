@@ -244,6 +244,14 @@ func TestZooPrintsATableAndChecksTheCorrectServer(t *testing.T) {
 	assert.Contains(t, out, "zxid counter of the leader to", "the shrunk plan keeps the push to the rollover")
 }
 
+// ZOOKEEPER-1046 is caught where clients see it: one sequential name
+// handed out twice.
+func TestZooNamesTheSymptomOfZK1046(t *testing.T) {
+	out, err := execute(t, zooCmd(nil), "--bugs", "ZK1046", "--seeds", "4", "--correct-seeds", "1", "--shrink-runs", "0")
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^ZK1046\s+yes\s+[1-4]\s+\S+\s+\S+\s+sequential-names, `, out)
+}
+
 func TestZooRefusesBadInput(t *testing.T) {
 	var ue usageError
 	_, err := execute(t, zooCmd(nil), "--bugs", "ZK9999")

@@ -111,7 +111,7 @@ func zooRun(opts *zooOptions) error {
 
 func printZoo(opts *zooOptions, res []*scenarios.ZooResult, wall time.Duration) {
 	w := opts.Out
-	fmt.Fprintf(w, "%-7s %-6s %5s %7s %8s  %-34s %5s %7s  %s\n",
+	fmt.Fprintf(w, "%-7s %-6s %5s %7s %8s  %-36s %5s %7s  %s\n",
 		"bug", "caught", "seed", "rate", "time", "checker (guarantee)", "plan", "shrunk", "correct server")
 	var firsts []int
 	var detection, correct time.Duration
@@ -141,7 +141,7 @@ func printZoo(opts *zooOptions, res []*scenarios.ZooResult, wall time.Duration) 
 		if len(r.CorrectFailures) > 0 {
 			verdict += fmt.Sprintf(" (FAILS seed %d)", r.CorrectFailures[0].Seed)
 		}
-		fmt.Fprintf(w, "%-7s %-6s %5s %7s %7.2fs  %-34s %5s %7s  %s\n",
+		fmt.Fprintf(w, "%-7s %-6s %5s %7s %7.2fs  %-36s %5s %7s  %s\n",
 			r.Bug.ID, status, first, rate, r.Detection.Seconds(), checker, plan, shrunk, verdict)
 		detection += r.Detection
 		correct += r.CorrectTime

@@ -18,9 +18,11 @@ type database struct {
 	tree     *tree.Tree
 	sessions map[SessionID]int32 // session → timeout (ms), as sessionsWithTimeouts
 
-	// log mirrors every record of the retained log files, in zxid order.
+	// log mirrors every record of the retained log files, in zxid order,
+	// and logRuns names their files.
 	// Invariant: log[i].entry.Zxid() < log[i+1].entry.Zxid().
 	log     []logPos
+	logRuns []logRun
 	logFile string // file new records go to; "" means roll before the next append
 	logSize int64
 
@@ -118,7 +120,7 @@ func (db *database) loadNewestSnapshot() (Zxid, error) {
 
 // readLog indexes every log file, cutting a torn tail off the last one.
 func (db *database) readLog() error {
-	db.log = db.log[:0]
+	db.log, db.logRuns = db.log[:0], db.logRuns[:0]
 	files := filesWithPrefix(db.disk, "log")
 	for _, name := range files {
 		b, _ := db.disk.ReadFile(name)
@@ -131,9 +133,12 @@ func (db *database) readLog() error {
 		if err != nil {
 			return err
 		}
+		if len(recs) > 0 {
+			db.logRuns = append(db.logRuns, logRun{name: name, first: len(db.log)})
+		}
 		for _, r := range recs {
 			if n := len(db.log); n > 0 && r.entry.Zxid() <= db.log[n-1].entry.Zxid() {
-				return &LogCorruptError{File: name, Offset: r.off, Reason: fmt.Sprintf("zxid %s does not follow %s", r.entry.Zxid(), db.log[n-1].entry.Zxid())}
+				return &LogCorruptError{File: name, Offset: int64(r.off), Reason: fmt.Sprintf("zxid %s does not follow %s", r.entry.Zxid(), db.log[n-1].entry.Zxid())}
 			}
 			db.log = append(db.log, r)
 		}
@@ -165,21 +170,14 @@ func (db *database) appendTxn(e *LogEntry) {
 		db.logFile = logFileName(e.Zxid())
 		db.disk.WriteFile(db.logFile, logMagic)
 		db.logSize = logHeaderSize
+		db.logRuns = append(db.logRuns, logRun{name: db.logFile, first: len(db.log)})
 	}
 	// The disk copies what it is given: one scratch buffer serves every
 	// record.
 	db.scratch = appendRecord(db.scratch[:0], e)
 	rec := db.scratch
 	db.disk.Append(db.logFile, rec)
-	if len(db.log) == cap(db.log) {
-		// Double, where append grows a long slice by a quarter: the log
-		// index is the largest thing a busy server grows, and each
-		// regrowth is a copy for the collector.
-		grown := make([]logPos, len(db.log), max(2*cap(db.log), 1024))
-		copy(grown, db.log)
-		db.log = grown
-	}
-	db.log = append(db.log, logPos{file: db.logFile, off: db.logSize, end: db.logSize + int64(len(rec)), entry: e})
+	db.log = append(db.log, newLogPos(e, db.logSize, db.logSize+int64(len(rec))))
 	db.logSize += int64(len(rec))
 }
 
@@ -231,7 +229,7 @@ func (db *database) logFrom(z Zxid) ([]*LogEntry, bool) {
 	if f := db.cfg.SnapshotSizeFactor; f > 0 {
 		var size int64
 		for _, p := range db.log[i:] {
-			size += p.end - p.off
+			size += int64(p.end - p.off)
 		}
 		if float64(size) > f*float64(db.newestSnapshotSize()) {
 			return nil, false
@@ -259,17 +257,8 @@ func (db *database) newestSnapshotSize() int64 {
 // Snapshots newer than z are removed, lest they bring the txns back.
 func (db *database) truncate(z Zxid) error {
 	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > z })
-	if i < len(db.log) {
-		cut := db.log[i]
-		if err := db.disk.Truncate(cut.file, cut.off); err != nil {
-			return err
-		}
-		for _, p := range db.log[i:] {
-			if p.file != cut.file && db.disk.Exists(p.file) {
-				db.disk.Remove(p.file)
-			}
-		}
-		db.log = db.log[:i]
+	if err := db.cutLog(i); err != nil {
+		return err
 	}
 	for _, name := range filesWithPrefix(db.disk, "snapshot") {
 		if sz, _ := parseZxidName(name, "snapshot"); sz > z {
@@ -286,6 +275,37 @@ func (db *database) truncate(z Zxid) error {
 		return fmt.Errorf("%w: the disk reaches only %s", errTruncateShort, db.lastProcessed())
 	}
 	return nil
+}
+
+// cutLog drops the log's records from index i on, on disk too: the file
+// holding record i is cut at its start, and later files go.
+func (db *database) cutLog(i int) error {
+	if i >= len(db.log) {
+		return nil
+	}
+	k := db.runOf(i)
+	if err := db.disk.Truncate(db.logRuns[k].name, int64(db.log[i].off)); err != nil {
+		return err
+	}
+	for _, r := range db.logRuns[k+1:] {
+		if db.disk.Exists(r.name) {
+			db.disk.Remove(r.name)
+		}
+	}
+	db.log = db.log[:i]
+	db.logRuns = db.logRuns[:k+1]
+	if db.logRuns[k].first == i {
+		db.logRuns = db.logRuns[:k] // the cut emptied the run
+	}
+	return nil
+}
+
+// runOf is the index of the run holding record i of the log.
+func (db *database) runOf(i int) int {
+	if i < 0 || i >= len(db.log) || len(db.logRuns) == 0 || db.logRuns[0].first != 0 {
+		panic(fmt.Sprintf("log record %d of %d: runs %v", i, len(db.log), db.logRuns))
+	}
+	return sort.Search(len(db.logRuns), func(k int) bool { return db.logRuns[k].first > i }) - 1
 }
 
 // errTruncateShort: after a truncation the snapshot and log left no longer
@@ -308,28 +328,17 @@ func (db *database) restoreSnapshot(b []byte) error {
 	}
 	db.committed = nil
 	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > db.lastProcessed() })
-	if i < len(db.log) {
-		cut := db.log[i]
-		if err := db.disk.Truncate(cut.file, cut.off); err != nil {
-			return err
-		}
-		for _, p := range db.log[i:] {
-			if p.file != cut.file && db.disk.Exists(p.file) {
-				db.disk.Remove(p.file)
-			}
-		}
-		db.log = db.log[:i]
+	if err := db.cutLog(i); err != nil {
+		return err
 	}
 	// What is left is older than the snapshot and may be of another
 	// history: DIFFs must not be served from it. Its files go once the
 	// snapshot is durable (dropStaleLogs).
 	db.staleLogs = db.staleLogs[:0]
-	for _, p := range db.log {
-		if n := len(db.staleLogs); n == 0 || db.staleLogs[n-1] != p.file {
-			db.staleLogs = append(db.staleLogs, p.file)
-		}
+	for _, r := range db.logRuns {
+		db.staleLogs = append(db.staleLogs, r.name)
 	}
-	db.log = db.log[:0]
+	db.log, db.logRuns = db.log[:0], db.logRuns[:0]
 	db.logFile = ""
 	return nil
 }

@@ -24,6 +24,9 @@ func syncLeader(purged int, sizeFactor float64, zxids ...Zxid) *Server {
 		db.apply(e)
 	}
 	db.log = db.log[purged:]
+	for k := range db.logRuns {
+		db.logRuns[k].first = max(db.logRuns[k].first-purged, 0)
+	}
 	return &Server{db: db}
 }
 

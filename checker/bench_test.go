@@ -28,7 +28,7 @@ func benchRun(b *testing.B, n int, reads bool) *cluster.Cluster {
 		cl.Start()
 		var tick func()
 		tick = func() {
-			if len(c.History().Ops) >= n {
+			if c.History().Len() >= n {
 				return
 			}
 			p := fmt.Sprintf("/k%d", r.Intn(16))
@@ -47,9 +47,9 @@ func benchRun(b *testing.B, n int, reads bool) *cluster.Cluster {
 		c.World.After(0, tick)
 	}
 	crashed := false
-	for len(c.History().Ops) < n {
+	for c.History().Len() < n {
 		c.World.RunFor(sim.Second)
-		if l, ok := c.Leader(); ok && !crashed && len(c.History().Ops) > n/2 {
+		if l, ok := c.Leader(); ok && !crashed && c.History().Len() > n/2 {
 			crashed = true
 			c.Crash(l, false)
 			c.World.After(2*sim.Second, func() { _ = c.Restart(l) })
@@ -78,7 +78,7 @@ func BenchmarkReads(b *testing.B) {
 	c := benchRun(b, 100000, true)
 	h, recs := c.History(), c.Records()
 	n := 0
-	for _, op := range h.Ops {
+	for _, op := range h.All() {
 		if op.Type == tree.OpGetData {
 			n++
 		}

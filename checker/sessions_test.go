@@ -236,9 +236,10 @@ func TestSessionsCatchTampering(t *testing.T) {
 				if e.State != tree.StateExpired {
 					continue
 				}
-				for i := range h.Ops {
-					if op := &h.Ops[i]; op.Session == e.Session && answered(op) && op.Seq < e.Seq {
+				for i, op := range h.All() {
+					if op.Session == e.Session && answered(&op) && op.Seq < e.Seq {
 						op.Seq, op.Return = e.Seq+1, e.At+1
+						h.Set(i, op)
 						return recs
 					}
 				}

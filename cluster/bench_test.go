@@ -102,7 +102,7 @@ func BenchmarkWorldMemory(b *testing.B) {
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB")
-		b.ReportMetric(float64(len(c.History().Ops)), "ops")
+		b.ReportMetric(float64(c.History().Len()), "ops")
 		runtime.KeepAlive(c)
 	}
 }

@@ -48,6 +48,8 @@ type Cluster struct {
 	// obs is the observation being reported, which the trace hashes when
 	// it keeps none.
 	obs zab.Observation
+	// kept holds the observations a kept trace points to.
+	kept [][]zab.Observation
 
 	cfg     Config
 	peers   []zab.Peer

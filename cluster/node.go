@@ -136,9 +136,7 @@ func (sn *serverNode) Observe(o zab.Observation) {
 	c.records.add(&r)
 	if c.cfg.KeepTrace {
 		// The kept trace prints the observation later: it gets its own.
-		kept := new(zab.Observation)
-		*kept = o
-		c.World.Record(sn.node, kept)
+		c.World.Record(sn.node, c.keepObs(o))
 	} else {
 		// Only hashed, at once: no need to box it.
 		c.obs = o

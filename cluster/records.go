@@ -26,10 +26,11 @@ type recordLog struct {
 	lastAt sim.Time
 
 	// entries are the LogEntries the records name, in order of first
-	// appearance, and digests the digest first recorded with each (0:
-	// none yet). Invariant: a digest once set never changes.
-	entries []*zab.LogEntry
-	digests []uint64
+	// appearance, with the digest first recorded with each (0: none yet),
+	// in chunks of entryChunk that never move. Invariant: a digest once
+	// set never changes.
+	entries  [][]entrySlot
+	nentries int
 	// recent maps an entry to its index in entries by its zxid, one slot
 	// per zxid modulo its size: the five deliveries of a txn name it
 	// within a few hundred records. A miss only stores the entry again.
@@ -40,6 +41,11 @@ type recordLog struct {
 	detailID map[string]uint64
 }
 
+type entrySlot struct {
+	e      *zab.LogEntry
+	digest uint64
+}
+
 type recentEntry struct {
 	e   *zab.LogEntry
 	idx int
@@ -47,6 +53,7 @@ type recentEntry struct {
 
 const (
 	recentSlots = 4096
+	entryChunk  = 1024
 	recordChunk = 64 << 10
 	// recordMax bounds one encoded record: the kind, server, time and
 	// field bits, then up to eight varints and a raw digest.
@@ -107,15 +114,16 @@ func (l *recordLog) encode(b []byte, r *Record) []byte {
 			mask |= recNewEntry
 		} else {
 			mask |= recEntry
-			entry = uint64(len(l.entries) - 1 - idx)
+			entry = uint64(l.nentries - 1 - idx)
 		}
 		if o.Zxid == o.Entry.Zxid() {
 			mask |= recZxidOfEntry
 		}
-		if o.Digest != 0 && l.digests[idx] == 0 {
-			l.digests[idx] = o.Digest
+		slot := l.entry(idx)
+		if o.Digest != 0 && slot.digest == 0 {
+			slot.digest = o.Digest
 		}
-		if o.Digest != 0 && o.Digest == l.digests[idx] {
+		if o.Digest != 0 && o.Digest == slot.digest {
 			mask |= recEntryDigest
 		}
 	}
@@ -174,10 +182,21 @@ func (l *recordLog) entryIndex(e *zab.LogEntry) (idx int, stored bool) {
 	if slot.e == e {
 		return slot.idx, false
 	}
-	l.entries = append(l.entries, e)
-	l.digests = append(l.digests, 0)
-	*slot = recentEntry{e: e, idx: len(l.entries) - 1}
+	if l.nentries == len(l.entries)*entryChunk {
+		l.entries = append(l.entries, make([]entrySlot, entryChunk))
+	}
+	l.nentries++
+	l.entry(l.nentries - 1).e = e
+	*slot = recentEntry{e: e, idx: l.nentries - 1}
 	return slot.idx, true
+}
+
+// entry is the slot of entry idx. Invariant: 0 <= idx < nentries.
+func (l *recordLog) entry(idx int) *entrySlot {
+	if idx < 0 || idx >= l.nentries {
+		panic(fmt.Sprintf("record entry %d of %d", idx, l.nentries))
+	}
+	return &l.entries[idx/entryChunk][idx%entryChunk]
 }
 
 func (l *recordLog) detailIndex(s string) uint64 {
@@ -205,8 +224,8 @@ func (l *recordLog) each(fn func(r *Record)) {
 			fn(&r)
 		}
 	}
-	if d.count != l.n || d.stored != len(l.entries) {
-		panic(fmt.Sprintf("decoded %d records of %d, naming %d entries of %d", d.count, l.n, d.stored, len(l.entries)))
+	if d.count != l.n || d.stored != l.nentries {
+		panic(fmt.Sprintf("decoded %d records of %d, naming %d entries of %d", d.count, l.n, d.stored, l.nentries))
 	}
 }
 
@@ -243,12 +262,13 @@ func (d *recordDecoder) next(r *Record) {
 		} else {
 			idx = d.stored - 1 - int(d.uvarint())
 		}
-		o.Entry = d.l.entries[idx]
+		slot := d.l.entry(idx)
+		o.Entry = slot.e
 		if mask&recZxidOfEntry != 0 {
 			o.Zxid = o.Entry.Zxid()
 		}
 		if mask&recEntryDigest != 0 {
-			o.Digest = d.l.digests[idx]
+			o.Digest = slot.digest
 		}
 	}
 	if mask&recDigest != 0 {
@@ -285,4 +305,19 @@ func (d *recordDecoder) uvarint() uint64 {
 	}
 	d.b = d.b[n:]
 	return v
+}
+
+// keptChunk is the size of a chunk of observations kept for the trace.
+const keptChunk = 1024
+
+// keepObs stores o for a kept trace, which prints it later, and returns
+// where: chunks never move, and boxing each value would allocate.
+func (c *Cluster) keepObs(o zab.Observation) *zab.Observation {
+	n := len(c.kept)
+	if n == 0 || len(c.kept[n-1]) == cap(c.kept[n-1]) {
+		c.kept = append(c.kept, make([]zab.Observation, 0, keptChunk))
+		n++
+	}
+	c.kept[n-1] = append(c.kept[n-1], o)
+	return &c.kept[n-1][len(c.kept[n-1])-1]
 }

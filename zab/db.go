@@ -21,7 +21,7 @@ type database struct {
 	// log mirrors every record of the retained log files, in zxid order,
 	// and logRuns names their files.
 	// Invariant: log[i].entry.Zxid() < log[i+1].entry.Zxid().
-	log     []logPos
+	log     logIndex
 	logRuns []logRun
 	logFile string // file new records go to; "" means roll before the next append
 	logSize int64
@@ -54,16 +54,16 @@ func (db *database) lastProcessed() Zxid { return Zxid(db.tree.LastZxid()) }
 // log holds nothing newer (after a SNAP).
 func (db *database) lastLogged() Zxid {
 	z := db.lastProcessed()
-	if n := len(db.log); n > 0 && db.log[n-1].entry.Zxid() > z {
-		z = db.log[n-1].entry.Zxid()
+	if e := db.log.last(); e != nil && e.Zxid() > z {
+		z = e.Zxid()
 	}
 	return z
 }
 
 // lastLoggedEntry is the zxid of the last txn in the log, 0 if none.
 func (db *database) lastLoggedEntry() Zxid {
-	if n := len(db.log); n > 0 {
-		return db.log[n-1].entry.Zxid()
+	if e := db.log.last(); e != nil {
+		return e.Zxid()
 	}
 	return 0
 }
@@ -81,8 +81,8 @@ func (db *database) recover() error {
 		return err
 	}
 	if snapZxid < 0 {
-		if len(db.log) > 0 {
-			return fmt.Errorf("no valid snapshot, but the transaction log has entries from %s", db.log[0].entry.Zxid())
+		if db.log.len() > 0 {
+			return fmt.Errorf("no valid snapshot, but the transaction log has entries from %s", db.log.entry(0).Zxid())
 		}
 		// ZooKeeper snapshots an empty database at first start; the
 		// caller fsyncs it before anything is logged after it.
@@ -120,7 +120,8 @@ func (db *database) loadNewestSnapshot() (Zxid, error) {
 
 // readLog indexes every log file, cutting a torn tail off the last one.
 func (db *database) readLog() error {
-	db.log, db.logRuns = db.log[:0], db.logRuns[:0]
+	db.log.truncate(0)
+	db.logRuns = db.logRuns[:0]
 	files := filesWithPrefix(db.disk, "log")
 	for _, name := range files {
 		b, _ := db.disk.ReadFile(name)
@@ -134,13 +135,13 @@ func (db *database) readLog() error {
 			return err
 		}
 		if len(recs) > 0 {
-			db.logRuns = append(db.logRuns, logRun{name: name, first: len(db.log)})
+			db.logRuns = append(db.logRuns, logRun{name: name, first: db.log.len()})
 		}
 		for _, r := range recs {
-			if n := len(db.log); n > 0 && r.entry.Zxid() <= db.log[n-1].entry.Zxid() {
-				return &LogCorruptError{File: name, Offset: int64(r.off), Reason: fmt.Sprintf("zxid %s does not follow %s", r.entry.Zxid(), db.log[n-1].entry.Zxid())}
+			if last := db.log.last(); last != nil && r.entry.Zxid() <= last.Zxid() {
+				return &LogCorruptError{File: name, Offset: int64(r.off), Reason: fmt.Sprintf("zxid %s does not follow %s", r.entry.Zxid(), last.Zxid())}
 			}
-			db.log = append(db.log, r)
+			db.log.add(r)
 		}
 	}
 	db.logFile = "" // recovery always starts a new log file
@@ -150,9 +151,8 @@ func (db *database) readLog() error {
 // replayAfter applies logged txns in (from, to] to the tree. Replaying a
 // txn a fuzzy snapshot already holds is harmless: processTxn is idempotent.
 func (db *database) replayAfter(from, to Zxid) {
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > from })
-	for ; i < len(db.log) && db.log[i].entry.Zxid() <= to; i++ {
-		db.apply(db.log[i].entry)
+	for i := db.log.after(from); i < db.log.len() && db.log.entry(i).Zxid() <= to; i++ {
+		db.apply(db.log.entry(i))
 	}
 }
 
@@ -163,21 +163,21 @@ func (db *database) fastForward() { db.replayAfter(db.lastProcessed(), Zxid(1<<6
 
 // appendTxn writes e to the log (unsynced). The caller fsyncs logFile.
 func (db *database) appendTxn(e *LogEntry) {
-	if n := len(db.log); n > 0 && e.Zxid() <= db.log[n-1].entry.Zxid() {
-		panic(fmt.Sprintf("append %s after %s: the log must grow in zxid order", e.Zxid(), db.log[n-1].entry.Zxid()))
+	if last := db.log.last(); last != nil && e.Zxid() <= last.Zxid() {
+		panic(fmt.Sprintf("append %s after %s: the log must grow in zxid order", e.Zxid(), last.Zxid()))
 	}
 	if db.logFile == "" {
 		db.logFile = logFileName(e.Zxid())
 		db.disk.WriteFile(db.logFile, logMagic)
 		db.logSize = logHeaderSize
-		db.logRuns = append(db.logRuns, logRun{name: db.logFile, first: len(db.log)})
+		db.logRuns = append(db.logRuns, logRun{name: db.logFile, first: db.log.len()})
 	}
 	// The disk copies what it is given: one scratch buffer serves every
 	// record.
 	db.scratch = appendRecord(db.scratch[:0], e)
 	rec := db.scratch
 	db.disk.Append(db.logFile, rec)
-	db.log = append(db.log, newLogPos(e, db.logSize, db.logSize+int64(len(rec))))
+	db.log.add(newLogPos(e, db.logSize, db.logSize+int64(len(rec))))
 	db.logSize += int64(len(rec))
 }
 
@@ -222,13 +222,14 @@ func (db *database) committedRange() (minZ, maxZ Zxid) {
 // and when the log to send is larger than SnapshotSizeFactor times the
 // newest snapshot (calculateTxnLogSizeLimit): then a SNAP is cheaper.
 func (db *database) logFrom(z Zxid) ([]*LogEntry, bool) {
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() >= z })
-	if i == len(db.log) || db.log[i].entry.Zxid() != z {
+	i := db.log.after(z - 1)
+	if i == db.log.len() || db.log.entry(i).Zxid() != z {
 		return nil, false
 	}
 	if f := db.cfg.SnapshotSizeFactor; f > 0 {
 		var size int64
-		for _, p := range db.log[i:] {
+		for k := i; k < db.log.len(); k++ {
+			p := db.log.at(k)
 			size += int64(p.end - p.off)
 		}
 		if float64(size) > f*float64(db.newestSnapshotSize()) {
@@ -237,8 +238,8 @@ func (db *database) logFrom(z Zxid) ([]*LogEntry, bool) {
 	}
 	var out []*LogEntry
 	last := db.lastProcessed()
-	for ; i < len(db.log) && db.log[i].entry.Zxid() <= last; i++ {
-		out = append(out, db.log[i].entry)
+	for ; i < db.log.len() && db.log.entry(i).Zxid() <= last; i++ {
+		out = append(out, db.log.entry(i))
 	}
 	return out, true
 }
@@ -256,8 +257,7 @@ func (db *database) newestSnapshotSize() int64 {
 // newest snapshot at or before z plus the log (ZKDatabase.truncateLog).
 // Snapshots newer than z are removed, lest they bring the txns back.
 func (db *database) truncate(z Zxid) error {
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > z })
-	if err := db.cutLog(i); err != nil {
+	if err := db.cutLog(db.log.after(z)); err != nil {
 		return err
 	}
 	for _, name := range filesWithPrefix(db.disk, "snapshot") {
@@ -280,11 +280,11 @@ func (db *database) truncate(z Zxid) error {
 // cutLog drops the log's records from index i on, on disk too: the file
 // holding record i is cut at its start, and later files go.
 func (db *database) cutLog(i int) error {
-	if i >= len(db.log) {
+	if i >= db.log.len() {
 		return nil
 	}
 	k := db.runOf(i)
-	if err := db.disk.Truncate(db.logRuns[k].name, int64(db.log[i].off)); err != nil {
+	if err := db.disk.Truncate(db.logRuns[k].name, int64(db.log.at(i).off)); err != nil {
 		return err
 	}
 	for _, r := range db.logRuns[k+1:] {
@@ -292,7 +292,7 @@ func (db *database) cutLog(i int) error {
 			db.disk.Remove(r.name)
 		}
 	}
-	db.log = db.log[:i]
+	db.log.truncate(i)
 	db.logRuns = db.logRuns[:k+1]
 	if db.logRuns[k].first == i {
 		db.logRuns = db.logRuns[:k] // the cut emptied the run
@@ -302,8 +302,8 @@ func (db *database) cutLog(i int) error {
 
 // runOf is the index of the run holding record i of the log.
 func (db *database) runOf(i int) int {
-	if i < 0 || i >= len(db.log) || len(db.logRuns) == 0 || db.logRuns[0].first != 0 {
-		panic(fmt.Sprintf("log record %d of %d: runs %v", i, len(db.log), db.logRuns))
+	if i < 0 || i >= db.log.len() || len(db.logRuns) == 0 || db.logRuns[0].first != 0 {
+		panic(fmt.Sprintf("log record %d of %d: runs %v", i, db.log.len(), db.logRuns))
 	}
 	return sort.Search(len(db.logRuns), func(k int) bool { return db.logRuns[k].first > i }) - 1
 }
@@ -327,8 +327,7 @@ func (db *database) restoreSnapshot(b []byte) error {
 		db.sessions[SessionID(s.ID)] = s.Timeout
 	}
 	db.committed = nil
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > db.lastProcessed() })
-	if err := db.cutLog(i); err != nil {
+	if err := db.cutLog(db.log.after(db.lastProcessed())); err != nil {
 		return err
 	}
 	// What is left is older than the snapshot and may be of another
@@ -338,7 +337,8 @@ func (db *database) restoreSnapshot(b []byte) error {
 	for _, r := range db.logRuns {
 		db.staleLogs = append(db.staleLogs, r.name)
 	}
-	db.log, db.logRuns = db.log[:0], db.logRuns[:0]
+	db.log.truncate(0)
+	db.logRuns = db.logRuns[:0]
 	db.logFile = ""
 	return nil
 }

@@ -288,7 +288,8 @@ func (h *History) begin(op Op) int {
 func (h *History) sent(i int, session zab.SessionID, server zab.ServerID, xid int32) {
 	h.view = nil
 	r := h.ops.rec(i)
-	r.session, r.server, r.xid = session, narrow32(server, "server"), xid
+	r.session, r.xid = session, xid
+	h.ops.setServer(r, server)
 	r.flags |= opSent
 }
 

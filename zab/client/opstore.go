@@ -65,6 +65,9 @@ const (
 	// opWide: Type, Err or Mode did not fit its narrow field; the more
 	// entry holds all three.
 	opWide
+	// opWideServer: the server id did not fit 32 bits; the more entry
+	// holds it.
+	opWideServer
 )
 
 // opMore holds the fields few ops set.
@@ -77,6 +80,7 @@ type opMore struct {
 	typ       tree.OpCode
 	err       tree.Code
 	mode      tree.CreateMode
+	server    zab.ServerID
 }
 
 const (
@@ -114,8 +118,9 @@ func (s *opStore) set(r *opRec, op *Op) {
 		client: narrow32(op.Client, "client"), seq: uint32(narrow32(op.Seq, "seq")), xid: op.Xid, version: op.Version,
 		path: s.intern(op.Path), created: s.intern(op.Created),
 		args: s.putBytes(op.Data), acl: s.internACL(op.ACL),
-		server: narrow32(op.Server, "server"), outcome: op.Outcome,
+		outcome: op.Outcome,
 	}
+	s.setServer(r, op.Server)
 	if op.Sent {
 		r.flags |= opSent
 	}
@@ -141,6 +146,24 @@ func (s *opStore) setCodes(r *opRec, typ tree.OpCode, err tree.Code, mode tree.C
 	m := s.moreOf(r)
 	m.typ, m.err, m.mode = typ, err, mode
 	r.flags |= opWide
+}
+
+// setServer stores the server an op was sent to, in r if it fits.
+func (s *opStore) setServer(r *opRec, id zab.ServerID) {
+	if id == zab.ServerID(int32(id)) {
+		r.server = int32(id)
+		r.flags &^= opWideServer
+		return
+	}
+	s.moreOf(r).server = id
+	r.flags |= opWideServer
+}
+
+func (s *opStore) server(r *opRec) zab.ServerID {
+	if r.flags&opWideServer != 0 {
+		return s.more[r.more].server
+	}
+	return zab.ServerID(r.server)
 }
 
 func (s *opStore) setErr(r *opRec, err tree.Code) {
@@ -315,7 +338,7 @@ func (s *opStore) op(i int) Op {
 		Index: i, Client: int(r.client), Session: r.session, Xid: r.xid,
 		Path: s.strs0(r.path), Data: s.getBytes(r.args), Version: r.version, ACL: s.acls0(r.acl),
 		Watch: r.flags&opWatch != 0, Call: r.call, Return: r.ret, Outcome: r.outcome, Seq: int64(r.seq),
-		Zxid: r.zxid, Server: zab.ServerID(r.server), Sent: r.flags&opSent != 0, Created: s.strs0(r.created),
+		Zxid: r.zxid, Server: s.server(r), Sent: r.flags&opSent != 0, Created: s.strs0(r.created),
 	}
 	op.Type, op.Err, op.Mode = s.codes(r)
 	op.RData = s.getResult(r.res, &op.Stat)
@@ -341,7 +364,7 @@ func (s *opStore) acls0(id uint32) []tree.ACL {
 }
 
 // narrow32 is v as an int32; a value past int32 breaks an invariant of
-// the history (client and server ids, result numbers).
+// the history (client ids, result numbers).
 func narrow32[T ~int | ~int64](v T, what string) int32 {
 	if int64(v) != int64(int32(v)) {
 		panic(fmt.Sprintf("history: %s %d does not fit 32 bits", what, int64(v)))

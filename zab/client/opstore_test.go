@@ -7,6 +7,7 @@ package client
 import (
 	"math"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -43,7 +44,7 @@ func drawOp(t *rapid.T) Op {
 		Watch: rapid.Bool().Draw(t, "watch"), WatchMode: tree.AddWatchMode(drawInt32(t, "watchMode")),
 		Call: drawInt64(t, "call"), Return: drawInt64(t, "return"), Outcome: Outcome(rapid.IntRange(0, 2).Draw(t, "outcome")),
 		Seq: int64(rapid.Int32Min(0).Draw(t, "seq")), Err: tree.Code(drawInt32(t, "err")), Zxid: zab.Zxid(drawInt64(t, "zxid")),
-		Server: zab.ServerID(drawInt32(t, "server")), Sent: rapid.Bool().Draw(t, "sent"),
+		Server: zab.ServerID(drawInt64(t, "server")), Sent: rapid.Bool().Draw(t, "sent"),
 		Created: rapid.SampledFrom(paths).Draw(t, "created"), RData: drawBytes(t, "rdata"),
 		Number: drawInt32(t, "number"),
 	}
@@ -101,4 +102,10 @@ func TestOpStoreKeepsNilApartFromEmpty(t *testing.T) {
 	assert.NotNil(t, h.Op(0).ACL)
 	assert.Nil(t, h.Op(1).Data)
 	assert.NotNil(t, h.Op(1).RData)
+}
+
+// The record's size is the point of the store: a field added carelessly
+// should show here.
+func TestOpRecIs88Bytes(t *testing.T) {
+	assert.Equal(t, uintptr(88), unsafe.Sizeof(opRec{}))
 }

@@ -38,7 +38,7 @@ func BenchmarkReads(b *testing.B) {
 	c := benchRun(b, 100000, true)
 	h, recs := c.History(), c.Records()
 	n := 0
-	for _, op := range h.Ops {
+	for _, op := range h.All() {
 		if op.Type == tree.OpGetData {
 			n++
 		}

@@ -27,7 +27,7 @@ func BenchRun(n int, reads bool) (*cluster.Cluster, error) {
 		cl.Start()
 		var tick func()
 		tick = func() {
-			if len(c.History().Ops) >= n {
+			if c.History().Len() >= n {
 				return
 			}
 			p := fmt.Sprintf("/k%d", r.Intn(16))
@@ -48,12 +48,12 @@ func BenchRun(n int, reads bool) (*cluster.Cluster, error) {
 	crashed := false
 	// The clients together issue about 800 ops per virtual second: a
 	// run that has not reached n in n/8 virtual seconds is stuck.
-	for s := 0; len(c.History().Ops) < n; s++ {
+	for s := 0; c.History().Len() < n; s++ {
 		if s > n/8+60 {
-			return nil, fmt.Errorf("bench run: %d of %d ops after %d virtual seconds", len(c.History().Ops), n, s)
+			return nil, fmt.Errorf("bench run: %d of %d ops after %d virtual seconds", c.History().Len(), n, s)
 		}
 		c.World.RunFor(sim.Second)
-		if l, ok := c.Leader(); ok && !crashed && len(c.History().Ops) > n/2 {
+		if l, ok := c.Leader(); ok && !crashed && c.History().Len() > n/2 {
 			crashed = true
 			c.Crash(l, false)
 			c.World.After(2*sim.Second, func() { _ = c.Restart(l) })

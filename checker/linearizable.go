@@ -311,8 +311,9 @@ func noEffect(c tree.Code) bool {
 func writeHistory(h *client.History, recs []cluster.Record) (ops []porcupine.Operation, model porcupine.Model, rootSequential bool, v Verdict) {
 	const never = int64(1<<63 - 1)
 	commits := commitIndex(recs)
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	hops := h.Ops()
+	for i := range hops {
+		op := &hops[i]
 		if !op.Type.IsWrite() || op.Type == tree.OpCloseSession || op.Type == tree.OpCreateSession || op.Type == tree.OpSetACL {
 			continue // sessions come from the commit log; ACLs are not modelled
 		}

@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +22,7 @@ func hop(c int, typ tree.OpCode, path string, call, ret int64, out client.Outcom
 }
 
 func check(ops ...client.Op) Verdict {
-	h := &client.History{}
-	for i, op := range ops {
-		op.Index = i
-		h.Ops = append(h.Ops, op)
-	}
-	return LinearizableWrites(h, nil, 10*time.Second)
+	return LinearizableWrites(client.NewHistory(ops, nil), nil, 10*time.Second)
 }
 
 func TestLinearizableWritesAcceptsConcurrentCreates(t *testing.T) {
@@ -139,7 +135,7 @@ func TestLinearizableWritesOnRealRuns(t *testing.T) {
 			v := LinearizableWrites(c.History(), c.Records(), time.Minute)
 			assert.True(t, v.OK(), v.String())
 			writes := 0
-			for _, op := range c.History().Ops {
+			for _, op := range c.History().All() {
 				if op.IsWrite() {
 					writes++
 				}
@@ -153,10 +149,10 @@ func TestLinearizableWritesOnRealRuns(t *testing.T) {
 // could: every tamper must be caught.
 func TestLinearizableWritesCatchesTamperedRuns(t *testing.T) {
 	c := busyRun(t, 9)
-	find := func(h *client.History, ok func(op *client.Op) bool) *client.Op {
-		for i := range h.Ops {
-			if ok(&h.Ops[i]) {
-				return &h.Ops[i]
+	find := func(ops []client.Op, ok func(op *client.Op) bool) *client.Op {
+		for i := range ops {
+			if ok(&ops[i]) {
+				return &ops[i]
 			}
 		}
 		t.Fatal("no op to tamper with")
@@ -164,44 +160,43 @@ func TestLinearizableWritesCatchesTamperedRuns(t *testing.T) {
 	}
 	for _, tt := range []struct {
 		name   string
-		tamper func(h *client.History)
+		tamper func(ops []client.Op)
 	}{
-		{"a create reports another name", func(h *client.History) {
-			op := find(h, func(op *client.Op) bool {
+		{"a create reports another name", func(ops []client.Op) {
+			op := find(ops, func(op *client.Op) bool {
 				return op.Type == tree.OpCreate && op.Outcome == client.OK && op.Err == tree.OK && op.Mode.IsSequential()
 			})
 			op.Created += "0"
 		}},
-		{"a failed delete reports success", func(h *client.History) {
-			op := find(h, func(op *client.Op) bool {
+		{"a failed delete reports success", func(ops []client.Op) {
+			op := find(ops, func(op *client.Op) bool {
 				return op.Type == tree.OpDelete && op.Outcome == client.OK && op.Err == tree.NoNode
 			})
 			op.Err = tree.OK
 		}},
-		{"a setData reports an old version", func(h *client.History) {
-			op := find(h, func(op *client.Op) bool {
+		{"a setData reports an old version", func(ops []client.Op) {
+			op := find(ops, func(op *client.Op) bool {
 				return op.Type == tree.OpSetData && op.Outcome == client.OK && op.Err == tree.OK && op.Stat.Version > 0
 			})
 			op.Stat.Version--
 		}},
-		{"a reply carries the wrong zxid", func(h *client.History) {
-			op := find(h, func(op *client.Op) bool { return op.IsWrite() && op.Outcome == client.OK && op.Err == tree.OK })
+		{"a reply carries the wrong zxid", func(ops []client.Op) {
+			op := find(ops, func(op *client.Op) bool { return op.IsWrite() && op.Outcome == client.OK && op.Err == tree.OK })
 			op.Zxid++
 		}},
-		{"a write answered before its call", func(h *client.History) {
-			op := find(h, func(op *client.Op) bool { return op.IsWrite() && op.Outcome == client.OK && op.Err == tree.OK })
+		{"a write answered before its call", func(ops []client.Op) {
+			op := find(ops, func(op *client.Op) bool { return op.IsWrite() && op.Outcome == client.OK && op.Err == tree.OK })
 			op.Call, op.Return = op.Call-int64(10*sim.Second), op.Call-int64(9*sim.Second)
 		}},
-		{"an acknowledged write that never committed", func(h *client.History) {
-			op := find(h, func(op *client.Op) bool { return op.IsWrite() && op.Outcome == client.OK && op.Err == tree.OK })
+		{"an acknowledged write that never committed", func(ops []client.Op) {
+			op := find(ops, func(op *client.Op) bool { return op.IsWrite() && op.Outcome == client.OK && op.Err == tree.OK })
 			op.Xid += 100000
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			h := *c.History()
-			h.Ops = append([]client.Op(nil), h.Ops...)
-			tt.tamper(&h)
-			v := LinearizableWrites(&h, c.Records(), time.Minute)
+			ops := slices.Clone(c.History().Ops())
+			tt.tamper(ops)
+			v := LinearizableWrites(client.NewHistory(ops, c.History().Events), c.Records(), time.Minute)
 			require.False(t, v.OK(), "tampering went unnoticed")
 			assert.True(t, v.Has(ErrLinearizability), v.String())
 		})
@@ -213,8 +208,7 @@ func TestVisualizeWritesShowsAFailingHistory(t *testing.T) {
 	a.Created = "/x"
 	b := hop(2, tree.OpCreate, "/x", 20, 30, client.OK, tree.OK)
 	b.Created = "/x"
-	h := &client.History{Ops: []client.Op{a, b}}
-	h.Ops[1].Index = 1
+	h := client.NewHistory([]client.Op{a, b}, nil)
 	var out strings.Builder
 	require.NoError(t, VisualizeWrites(h, nil, 10*time.Second, &out))
 	assert.Contains(t, out.String(), "<html")

@@ -42,7 +42,7 @@ func Liveness(h *client.History, healAt, bound, end int64) Verdict {
 	var v Verdict
 	from := healAt + bound
 	called, answered := 0, 0
-	for _, op := range h.Ops {
+	for _, op := range h.All() {
 		if op.Call < from || op.Call >= end {
 			continue
 		}

@@ -1,6 +1,7 @@
 package checker
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -40,25 +41,24 @@ func TestLivenessPassesAHealedRun(t *testing.T) {
 func TestLivenessCatchesAnUnansweredOp(t *testing.T) {
 	c, healAt := healedRun(t)
 	end := int64(c.World.Now()) - int64(sim.Second) // ops called later may still be in flight
-	h := *c.History()
-	h.Ops = append([]client.Op(nil), h.Ops...)
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	ops := slices.Clone(c.History().Ops())          // tampered with below
+	for i := range ops {
+		op := &ops[i]
 		if op.Call > healAt+int64(2*sim.Second) && op.Outcome == client.OK && op.Err == tree.OK {
 			op.Outcome, op.Return = client.Unknown, end
 			break
 		}
 	}
-	v := Liveness(&h, healAt, int64(2*sim.Second), end)
+	v := Liveness(client.NewHistory(ops, c.History().Events), healAt, int64(2*sim.Second), end)
 	assert.True(t, v.Has(ErrLiveness), v.String())
 
 	// Nothing answered at all after the heal.
-	for i := range h.Ops {
-		if h.Ops[i].Call > healAt+int64(2*sim.Second) {
-			h.Ops[i].Outcome = client.Pending
+	for i := range ops {
+		if ops[i].Call > healAt+int64(2*sim.Second) {
+			ops[i].Outcome = client.Pending
 		}
 	}
-	v = Liveness(&h, healAt, int64(2*sim.Second), end)
+	v = Liveness(client.NewHistory(ops, c.History().Events), healAt, int64(2*sim.Second), end)
 	assert.True(t, v.Has(ErrLiveness), v.String())
 }
 

@@ -135,15 +135,16 @@ func answered(op *client.Op) bool { return op.Outcome == client.OK && op.Sent }
 // checks run: session order and reads after sync.
 func Reads(h *client.History, recs []cluster.Record, opt ReadOptions) Verdict {
 	var v Verdict
-	checkSessionOrder(h, &v)
-	checkSyncReads(h, &v, opt.StrictSync)
+	ops := h.Ops() // once: the checks keep pointers to ops
+	checkSessionOrder(ops, &v)
+	checkSyncReads(ops, &v, opt.StrictSync)
 	if recs == nil {
 		return v
 	}
 
 	var reads []readOp
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	for i := range ops {
+		op := &ops[i]
 		if !answered(op) {
 			continue
 		}
@@ -232,15 +233,15 @@ func (r *replay) check(op *client.Op) string {
 
 // checkSessionOrder: in the order a session's answers arrived, the zxids
 // their replies carry never decrease.
-func checkSessionOrder(h *client.History, v *Verdict) {
+func checkSessionOrder(all []client.Op, v *Verdict) {
 	type last struct {
 		zxid zab.Zxid
 		op   *client.Op
 	}
 	bySession := map[zab.SessionID]last{}
-	ops := make([]*client.Op, 0, len(h.Ops))
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	ops := make([]*client.Op, 0, len(all))
+	for i := range all {
+		op := &all[i]
 		if answered(op) && op.Session != 0 && op.Zxid > 0 {
 			ops = append(ops, op)
 		}
@@ -264,11 +265,11 @@ func checkSessionOrder(h *client.History, v *Verdict) {
 // after it, so served after it: a session's requests are FIFO, and the
 // recipe is an async sync then the read) must be answered at a zxid no older than every
 // write some client had seen acknowledged before the sync was called.
-func checkSyncReads(h *client.History, v *Verdict, strict bool) {
+func checkSyncReads(ops []client.Op, v *Verdict, strict bool) {
 	var writes []*client.Op // acknowledged writes, by return time
 	bySession := map[zab.SessionID][]*client.Op{}
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	for i := range ops {
+		op := &ops[i]
 		if !answered(op) {
 			continue
 		}

@@ -47,7 +47,7 @@ func TestReadsOnRealRuns(t *testing.T) {
 		v := check()
 		assert.True(t, v.OK(), "seed %d: %s", seed, v)
 		reads := 0
-		for _, op := range h.Ops {
+		for _, op := range h.All() {
 			if !op.IsWrite() && op.Outcome == client.OK {
 				reads++
 			}
@@ -57,30 +57,30 @@ func TestReadsOnRealRuns(t *testing.T) {
 }
 
 // syncThenRead finds a sync, late enough that writes were acknowledged
-// before it, and the read its session called next.
-func syncThenRead(t *testing.T, h *client.History) *client.Op {
-	for i := range h.Ops {
-		s := &h.Ops[i]
+// before it, and the read its session called next: the read's index.
+func syncThenRead(t *testing.T, h *client.History) int {
+	for i, s := range h.All() {
 		if s.Type != tree.OpSync || s.Outcome != client.OK || s.Err != tree.OK || s.Zxid < 0x100000010 {
 			continue
 		}
-		for j := i + 1; j < len(h.Ops); j++ {
-			r := &h.Ops[j]
-			if r.Session == s.Session && r.Type == tree.OpGetData && r.Outcome == client.OK {
-				return r
+		for j := i + 1; j < h.Len(); j++ {
+			if r := h.Op(j); r.Session == s.Session && r.Type == tree.OpGetData && r.Outcome == client.OK {
+				return j
 			}
 		}
 	}
 	t.Fatal("no sync followed by a read")
-	return nil
+	return -1
 }
 
 func TestStaleReadAfterSyncIsAllowedUnlessStrict(t *testing.T) {
 	h, _ := readingRun(t, 6)
-	r := syncThenRead(t, h)
-	old := r.Zxid
+	i := syncThenRead(t, h)
+	old := h.Op(i)
+	r := old
 	r.Zxid = 1 // as if answered by a server that had applied nothing
-	defer func() { r.Zxid = old }()
+	h.Set(i, r)
+	defer h.Set(i, old)
 
 	lax := Reads(h, nil, ReadOptions{})
 	strict := Reads(h, nil, ReadOptions{StrictSync: true})
@@ -95,10 +95,14 @@ func TestStaleReadAfterSyncIsAllowedUnlessStrict(t *testing.T) {
 
 func TestReadsCatchesTampering(t *testing.T) {
 	h, check := readingRun(t, 5)
-	find := func(ok func(op *client.Op) bool) *client.Op {
-		for i := range h.Ops {
-			if ok(&h.Ops[i]) {
-				return &h.Ops[i]
+	// tamper changes the first op ok accepts, in h, and returns the undo.
+	tamper := func(ok func(op *client.Op) bool, change func(op *client.Op)) func() {
+		for i, op := range h.All() {
+			if ok(&op) {
+				old := op
+				change(&op)
+				h.Set(i, op)
+				return func() { h.Set(i, old) }
 			}
 		}
 		t.Fatal("no op to tamper with")
@@ -110,35 +114,24 @@ func TestReadsCatchesTampering(t *testing.T) {
 		tamper func() func()
 	}{
 		{"stale data", ErrReadAtZxid, func() func() {
-			op := find(func(op *client.Op) bool {
+			return tamper(func(op *client.Op) bool {
 				return op.Type == tree.OpGetData && op.Err == tree.OK && op.Outcome == client.OK
-			})
-			old := op.RData
-			op.RData = append([]byte("stale-"), old...)
-			return func() { op.RData = old }
+			}, func(op *client.Op) { op.RData = append([]byte("stale-"), op.RData...) })
 		}},
 		{"a read that misses a node that is there", ErrReadAtZxid, func() func() {
-			op := find(func(op *client.Op) bool {
+			return tamper(func(op *client.Op) bool {
 				return op.Type == tree.OpExists && op.Err == tree.OK && op.Outcome == client.OK
-			})
-			op.Err = tree.NoNode
-			return func() { op.Err = tree.OK }
+			}, func(op *client.Op) { op.Err = tree.NoNode })
 		}},
 		{"a missing child", ErrReadAtZxid, func() func() {
-			op := find(func(op *client.Op) bool {
+			return tamper(func(op *client.Op) bool {
 				return op.Type == tree.OpGetChildren2 && op.Err == tree.OK && op.Outcome == client.OK && len(op.Children) > 0
-			})
-			old := op.Children
-			op.Children = old[1:]
-			return func() { op.Children = old }
+			}, func(op *client.Op) { op.Children = op.Children[1:] })
 		}},
 		{"a session's zxid goes back", ErrSessionOrder, func() func() {
-			op := find(func(op *client.Op) bool {
-				return op.Outcome == client.OK && op.Zxid > 0x100000010 && op.Index > len(h.Ops)/2
-			})
-			old := op.Zxid
-			op.Zxid = 1
-			return func() { op.Zxid = old }
+			return tamper(func(op *client.Op) bool {
+				return op.Outcome == client.OK && op.Zxid > 0x100000010 && op.Index > h.Len()/2
+			}, func(op *client.Op) { op.Zxid = 1 })
 		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,8 +61,9 @@ type sessionCxid struct {
 // header carries as the cxid.
 func opsByTxn(h *client.History) map[sessionCxid]*client.Op {
 	out := map[sessionCxid]*client.Op{}
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	ops := h.Ops()
+	for i := range ops {
+		op := &ops[i]
 		if op.Server != 0 && op.Xid != 0 {
 			out[sessionCxid{int64(op.Session), op.Xid}] = op
 		}
@@ -286,8 +287,9 @@ func (sc *sessionChecker) checkExpired(h *client.History) {
 		}
 	}
 	var late []*client.Op
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	ops := h.Ops()
+	for i := range ops {
+		op := &ops[i]
 		e := expired[op.Session]
 		if e == nil || !answered(op) || op.Err == tree.SessionExpired {
 			continue

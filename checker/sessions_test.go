@@ -236,9 +236,10 @@ func TestSessionsCatchTampering(t *testing.T) {
 				if e.State != tree.StateExpired {
 					continue
 				}
-				for i := range h.Ops {
-					if op := &h.Ops[i]; op.Session == e.Session && answered(op) && op.Seq < e.Seq {
+				for i, op := range h.All() {
+					if op.Session == e.Session && answered(&op) && op.Seq < e.Seq {
 						op.Seq, op.Return = e.Seq+1, e.At+1
+						h.Set(i, op)
 						return recs
 					}
 				}
@@ -328,8 +329,8 @@ func TestSessionsLegalButSurprising(t *testing.T) {
 			b.state(tree.StateSyncConnected, 0)
 			b.commit(tree.OpCloseSession, tree.CloseSessionTxn{})
 			b.state(tree.StateExpired, 0)
-			op := b.reply(tree.OpGetData, "/a", false, 0, tree.SessionExpired)
-			op.Server = 0
+			b.reply(tree.OpGetData, "/a", false, 0, tree.SessionExpired)
+			b.changeLast(func(op *client.Op) { op.Server = 0 })
 		}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -353,14 +354,16 @@ func TestSessionsLegalButSurprising(t *testing.T) {
 func TestSessionsNameTheClientsThatGotOneSequentialNameTwice(t *testing.T) {
 	b := newHist()
 	b.commit(tree.OpCreate, create("/q"))
-	seqCreate := func(client int, session zab.SessionID, xid int32) {
+	seqCreate := func(cl int, session zab.SessionID, xid int32) {
 		saved := b.session
 		b.session = session
 		defer func() { b.session = saved }()
 		z := b.commit(tree.OpCreate, tree.CreateTxn{Path: "/q/n-0000000000", ACL: tree.OpenACLUnsafe, ParentCVersion: 1})
 		b.recs[len(b.recs)-1].Obs.Entry.Hdr.Cxid = xid
-		op := b.reply(tree.OpCreate, "/q/n-", false, z, tree.OK)
-		op.Client, op.Session, op.Xid, op.Mode, op.Created = client, session, xid, tree.PersistentSequential, "/q/n-0000000000"
+		b.reply(tree.OpCreate, "/q/n-", false, z, tree.OK)
+		b.changeLast(func(op *client.Op) {
+			op.Client, op.Session, op.Xid, op.Mode, op.Created = cl, session, xid, tree.PersistentSequential, "/q/n-0000000000"
+		})
 	}
 	seqCreate(1, 0x42, 7)
 	b.commit(tree.OpDelete, tree.DeleteTxn{Path: "/q/n-0000000000"})

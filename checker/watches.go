@@ -117,8 +117,9 @@ func sessionTimelines(h *client.History) []*sessionTimeline {
 		}
 		return tl
 	}
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	ops := h.Ops()
+	for i := range ops {
+		op := &ops[i]
 		if op.Session == 0 || op.Outcome == client.Pending {
 			continue
 		}

@@ -186,20 +186,16 @@ func TestWatchesOnRealRuns(t *testing.T) {
 
 // cloneHistory copies a history so a test may tamper with it.
 func cloneHistory(h *client.History) *client.History {
-	c := *h
-	c.Ops = append([]client.Op(nil), h.Ops...)
-	c.Events = append([]client.Event(nil), h.Events...)
-	return &c
+	return client.NewHistory(h.Ops(), append([]client.Event(nil), h.Events...))
 }
 
 // answeredAfter finds the first op of e's session that returned after e
 // with a reply at zxid z or later.
 func answeredAfter(h *client.History, e client.Event, z zab.Zxid) *client.Op {
 	var best *client.Op
-	for i := range h.Ops {
-		op := &h.Ops[i]
-		if op.Session == e.Session && answered(op) && op.Seq > e.Seq && op.Zxid >= z && (best == nil || op.Seq < best.Seq) {
-			best = op
+	for _, op := range h.All() {
+		if op.Session == e.Session && answered(&op) && op.Seq > e.Seq && op.Zxid >= z && (best == nil || op.Seq < best.Seq) {
+			best = &op
 		}
 	}
 	return best
@@ -302,7 +298,7 @@ func TestWatchesCatchPersistentMisses(t *testing.T) {
 	recs := c.Records()
 	h := cloneHistory(c.History())
 	sessions := map[zab.SessionID]bool{}
-	for _, op := range h.Ops {
+	for _, op := range h.All() {
 		if op.Type == tree.OpAddWatch && op.Outcome == client.OK {
 			sessions[op.Session] = true
 		}
@@ -350,22 +346,30 @@ func (b *hist) commit(typ tree.OpCode, txn tree.Txn) zab.Zxid {
 }
 
 func (b *hist) next() int64 {
-	n := int64(len(b.h.Ops) + len(b.h.Events) + 1)
+	n := int64(b.h.Len() + len(b.h.Events) + 1)
 	return n
 }
 
 // reply appends an op answered at zxid z.
-func (b *hist) reply(typ tree.OpCode, path string, watch bool, z zab.Zxid, err tree.Code) *client.Op {
+func (b *hist) reply(typ tree.OpCode, path string, watch bool, z zab.Zxid, err tree.Code) client.Op {
 	at := b.tick()
-	b.h.Ops = append(b.h.Ops, client.Op{Index: len(b.h.Ops), Client: 1, Session: b.session, Type: typ, Path: path, Watch: watch,
+	i := b.h.Append(client.Op{Client: 1, Session: b.session, Type: typ, Path: path, Watch: watch,
 		Call: at - 1, Return: at, Seq: b.next(), Outcome: client.OK, Err: err, Zxid: z, Server: 1, Sent: true})
-	return &b.h.Ops[len(b.h.Ops)-1]
+	return b.h.Op(i)
+}
+
+// changeLast changes the op appended last.
+func (b *hist) changeLast(change func(op *client.Op)) {
+	i := b.h.Len() - 1
+	op := b.h.Op(i)
+	change(&op)
+	b.h.Set(i, op)
 }
 
 // lost appends an op sent and never answered.
 func (b *hist) lost(typ tree.OpCode, path string, watch bool) {
 	at := b.tick()
-	b.h.Ops = append(b.h.Ops, client.Op{Index: len(b.h.Ops), Client: 1, Session: b.session, Type: typ, Path: path, Watch: watch,
+	b.h.Append(client.Op{Client: 1, Session: b.session, Type: typ, Path: path, Watch: watch,
 		Call: at - 1, Return: at, Seq: b.next(), Outcome: client.Unknown, Err: tree.ConnectionLoss, Server: 1, Sent: true})
 }
 
@@ -504,7 +508,8 @@ func TestWatchesLegalButSurprising(t *testing.T) {
 			b.state(tree.StateSyncConnected, 0)
 			za := b.commit(tree.OpCreate, create("/a"))
 			b.reply(tree.OpGetChildren2, "/a", true, za, tree.OK)
-			b.reply(tree.OpAddWatch, "/a", true, za, tree.OK).WatchMode = tree.AddWatchPersistentRecursive
+			b.reply(tree.OpAddWatch, "/a", true, za, tree.OK)
+			b.changeLast(func(op *client.Op) { op.WatchMode = tree.AddWatchPersistentRecursive })
 			z := b.commit(tree.OpCreate, create("/a/c"))
 			b.event(tree.EventNodeCreated, "/a/c", z)
 			b.reply(tree.OpGetChildren2, "/a", false, z, tree.OK)

@@ -66,7 +66,11 @@ func BenchmarkElection(b *testing.B) {
 }
 
 // BenchmarkWorldMemory reports the live heap of a 5-server world with 10
-// clients after a minute of virtual time of mixed operations.
+// clients after a minute of virtual time of mixed operations (about 59,000
+// ops). Issue 4's target is 32 MB. Most of it is the servers' txn logs on
+// the simulated disks (about 11 MB); the log index, the History and the
+// observation records are kept compact (zab/logindex.go,
+// zab/client/opstore.go, cluster/records.go).
 func BenchmarkWorldMemory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		runtime.GC()
@@ -102,7 +106,7 @@ func BenchmarkWorldMemory(b *testing.B) {
 		var after runtime.MemStats
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "MB")
-		b.ReportMetric(float64(len(c.History().Ops)), "ops")
+		b.ReportMetric(float64(c.History().Len()), "ops")
 		runtime.KeepAlive(c)
 	}
 }

@@ -54,8 +54,8 @@ func TestClientOperations(t *testing.T) {
 		"multi NoNode", "m NoNode", "delete NotEmpty", "count OK",
 	}, got)
 	h := c.History()
-	require.Len(t, h.Ops, 13)
-	for _, op := range h.Ops {
+	require.Equal(t, 13, h.Len())
+	for _, op := range h.All() {
 		assert.Equal(t, client.OK, op.Outcome, "%s", op)
 		assert.GreaterOrEqual(t, op.Return, op.Call)
 		assert.Equal(t, cl.SessionID(), op.Session)
@@ -132,7 +132,7 @@ func TestClientSessionExpiresWhenCutOffTooLong(t *testing.T) {
 		_, _, ok := c.Server(id).Tree().Lookup("/eph")
 		assert.False(t, ok, "zk%d still has the expired session's ephemeral", id)
 	}
-	for _, op := range c.History().Ops {
+	for _, op := range c.History().All() {
 		assert.NotEqual(t, client.Pending, op.Outcome, "%s", op)
 	}
 }

@@ -43,11 +43,13 @@ type Record struct {
 // Cluster is an ensemble on a simulated world.
 type Cluster struct {
 	World *sim.World
-	// records holds every observation in the order reported, in chunks:
-	// a run reports hundreds of thousands, and growing one slice would
-	// copy them over and over.
-	records [][]Record
-	nrec    int
+	// records holds every observation in the order reported.
+	records recordLog
+	// obs is the observation being reported, which the trace hashes when
+	// it keeps none.
+	obs zab.Observation
+	// kept holds the observations a kept trace points to.
+	kept [][]zab.Observation
 
 	cfg     Config
 	peers   []zab.Peer
@@ -266,43 +268,18 @@ func (c *Cluster) Disarm(id zab.ServerID) {
 	sn.afterProposals, sn.beforeLogSync = 0, false
 }
 
-const recordChunk = 8192
-
-func (c *Cluster) addRecord(r Record) *Record {
-	n := len(c.records)
-	if n == 0 || len(c.records[n-1]) == cap(c.records[n-1]) {
-		// Chunks double up to recordChunk: a short run does not pay for
-		// a long one's buffer.
-		size := 256
-		if n > 0 {
-			size = min(2*cap(c.records[n-1]), recordChunk)
-		}
-		c.records = append(c.records, make([]Record, 0, size))
-		n++
-	}
-	c.records[n-1] = append(c.records[n-1], r)
-	c.nrec++
-	// Chunks never move once allocated: the pointer stays good.
-	return &c.records[n-1][len(c.records[n-1])-1]
-}
-
 // Records returns every observation in the order reported, as one slice
 // the caller owns.
 func (c *Cluster) Records() []Record {
-	out := make([]Record, 0, c.nrec)
-	for _, chunk := range c.records {
-		out = append(out, chunk...)
-	}
+	out := make([]Record, 0, c.records.len())
+	c.records.each(func(r *Record) { out = append(out, *r) })
 	return out
 }
 
-// EachRecord calls fn on every observation in order, without copying.
+// EachRecord calls fn on every observation in order, without making the
+// slice Records does.
 func (c *Cluster) EachRecord(fn func(Record)) {
-	for _, chunk := range c.records {
-		for _, r := range chunk {
-			fn(r)
-		}
-	}
+	c.records.each(func(r *Record) { fn(*r) })
 }
 
 // FromZooCfg is the cluster a zoo.cfg describes: its server.N lines (ids

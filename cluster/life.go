@@ -42,7 +42,7 @@ type LifeEvent struct {
 }
 
 func (c *Cluster) addLife(id zab.ServerID, k LifeKind) {
-	c.life = append(c.life, LifeEvent{At: c.World.Now(), Server: id, Kind: k, Records: c.nrec})
+	c.life = append(c.life, LifeEvent{At: c.World.Now(), Server: id, Kind: k, Records: c.records.len()})
 }
 
 // Lifecycle returns the servers' process changes in the order they

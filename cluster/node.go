@@ -139,10 +139,18 @@ func (sn *serverNode) Logf(string, ...any)    {}
 // Observe records the observation and feeds it to the trace (and so the
 // hash: a run that differs in protocol facts differs in hash).
 func (sn *serverNode) Observe(o zab.Observation) {
-	r := sn.c.addRecord(Record{At: sn.c.World.Now(), Server: sn.id, Obs: o})
-	// A pointer to the stored record: boxing the value would allocate.
-	sn.c.World.Record(sn.node, &r.Obs)
-	if sn.c.OnObserve != nil {
-		sn.c.OnObserve(*r)
+	c := sn.c
+	r := Record{At: c.World.Now(), Server: sn.id, Obs: o}
+	c.records.add(&r)
+	if c.cfg.KeepTrace {
+		// The kept trace prints the observation later: it gets its own.
+		c.World.Record(sn.node, c.keepObs(o))
+	} else {
+		// Only hashed, at once: no need to box it.
+		c.obs = o
+		c.World.Record(sn.node, &c.obs)
+	}
+	if c.OnObserve != nil {
+		c.OnObserve(r)
 	}
 }

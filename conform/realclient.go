@@ -25,20 +25,19 @@ func (r *recorder) now() int64 { return time.Since(r.start).Nanoseconds() }
 func (r *recorder) begin(op client.Op) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	op.Index = len(r.h.Ops)
 	op.Call = r.now()
 	op.Return = -1
 	op.Outcome = client.Pending
-	r.h.Ops = append(r.h.Ops, op)
-	return op.Index
+	return r.h.Append(op)
 }
 
 func (r *recorder) complete(i int, fill func(op *client.Op)) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	op := &r.h.Ops[i]
+	op := r.h.Op(i)
 	op.Return = r.now()
-	fill(op)
+	fill(&op)
+	r.h.Set(i, op)
 }
 
 // realClient is one go-zookeeper client of a real run, issuing one op at

@@ -472,7 +472,7 @@ func (r *RealResult) Summary() string {
 		status = "FAIL"
 	}
 	fmt.Fprintf(&b, "real ensemble, scenario %s seed %d: %s\n", r.Scenario, r.Seed, status)
-	fmt.Fprintf(&b, "  %d ops, %d answered, in %v\n", len(r.History.Ops), r.Answered(), r.Wall.Round(time.Millisecond))
+	fmt.Fprintf(&b, "  %d ops, %d answered, in %v\n", r.History.Len(), r.Answered(), r.Wall.Round(time.Millisecond))
 	for _, a := range r.Applied {
 		fmt.Fprintf(&b, "  fault %s\n", a)
 	}

@@ -39,7 +39,7 @@ func TestRealLeaderCrash(t *testing.T) {
 	// The History is zab/client's: answered ops carry their xid, server
 	// and reply zxid, and a session's zxids never go back.
 	writes := 0
-	for _, op := range res.History.Ops {
+	for _, op := range res.History.All() {
 		if op.Outcome != client.OK || !op.Sent {
 			continue
 		}
@@ -53,10 +53,10 @@ func TestRealLeaderCrash(t *testing.T) {
 	assert.Greater(t, writes, 50)
 
 	// The checkers see a tampered history: an acknowledged write undone.
-	for i := range res.History.Ops {
-		op := &res.History.Ops[i]
+	for i, op := range res.History.All() {
 		if op.Type == tree.OpSetData && op.Outcome == client.OK && op.Err == tree.OK && op.Call > int64(10*time.Second) {
 			op.Err = tree.NoNode
+			res.History.Set(i, op)
 			break
 		}
 	}

@@ -61,7 +61,7 @@ func SimElections(res *scenarios.Result) []Election {
 // Answered counts the ops of a history a server answered.
 func Answered(h *client.History) int {
 	n := 0
-	for _, op := range h.Ops {
+	for _, op := range h.All() {
 		if op.Outcome == client.OK && op.Sent {
 			n++
 		}

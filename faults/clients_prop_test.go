@@ -53,7 +53,7 @@ func TestPropClientsUnderFaults(t *testing.T) {
 				if cl.State() != client.Connecting && cl.State() != client.Connected {
 					return
 				}
-				idx := len(c.History().Ops)
+				idx := c.History().Len()
 				path := fmt.Sprintf("/k%d", r.Intn(4))
 				done := func() { calls[idx]++; check(path) }
 				switch r.Intn(5) {
@@ -79,7 +79,7 @@ func TestPropClientsUnderFaults(t *testing.T) {
 			}
 		}
 		c.World.RunFor(20 * sim.Second)
-		for _, op := range c.History().Ops {
+		for _, op := range c.History().All() {
 			if op.Outcome == client.Pending {
 				t.Fatalf("op never ended: %s\nplan:\n%s", op, p)
 			}

@@ -193,7 +193,7 @@ func Run(s *Scenario, seed uint64, plan *faults.Plan, opts Options) (*Result, er
 	c.World.RunFor(10 * sim.Second)
 
 	res := &Result{Scenario: s.Name, Seed: seed, Plan: p, Skipped: in.Skipped, Cluster: c,
-		TraceHash: c.World.TraceHash(), Events: c.World.TraceCount(), Ops: len(c.History().Ops)}
+		TraceHash: c.World.TraceHash(), Events: c.World.TraceCount(), Ops: c.History().Len()}
 	recs := c.Records()
 	res.Verdict.Merge(checker.EventBudget(c.World.Exhausted(), s.maxEvents(), int64(c.World.Now())))
 	res.Verdict.Merge(checker.CheckZab(recs))

@@ -83,7 +83,7 @@ func TestScenariosDeterministic(t *testing.T) {
 		b, err := Run(s, 7, nil, Options{})
 		require.NoError(t, err)
 		assert.Equal(t, a.TraceHash, b.TraceHash, s.Name)
-		assert.Equal(t, fmt.Sprint(a.Cluster.History().Ops), fmt.Sprint(b.Cluster.History().Ops), s.Name)
+		assert.Equal(t, fmt.Sprint(a.Cluster.History().Ops()), fmt.Sprint(b.Cluster.History().Ops()), s.Name)
 	}
 }
 

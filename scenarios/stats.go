@@ -60,8 +60,7 @@ func buildStats(tl *Timeline, h *client.History, el *electionTracker, v checker.
 
 func recoveryWrite(h *client.History, healAt int64) int64 {
 	best := int64(-1)
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	for _, op := range h.All() {
 		if !op.IsWrite() || op.Outcome != client.OK || op.Server == 0 || !semanticAnswer(op.Err) || op.Return < healAt {
 			continue
 		}

@@ -333,9 +333,8 @@ func targetName(id int) string {
 }
 
 func opSamples(h *client.History) []OpSample {
-	out := make([]OpSample, len(h.Ops))
-	for i := range h.Ops {
-		op := &h.Ops[i]
+	out := make([]OpSample, h.Len())
+	for i, op := range h.All() {
 		s := OpSample{Type: op.Type.String(), Write: op.IsWrite(), Call: op.Call, Return: op.Return}
 		switch {
 		case op.Outcome == client.Pending:

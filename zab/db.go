@@ -18,9 +18,11 @@ type database struct {
 	tree     *tree.Tree
 	sessions map[SessionID]int32 // session → timeout (ms), as sessionsWithTimeouts
 
-	// log mirrors every record of the retained log files, in zxid order.
+	// log mirrors every record of the retained log files, in zxid order,
+	// and logRuns names their files.
 	// Invariant: log[i].entry.Zxid() < log[i+1].entry.Zxid().
-	log     []logPos
+	log     logIndex
+	logRuns []logRun
 	logFile string // file new records go to; "" means roll before the next append
 	logSize int64
 
@@ -54,16 +56,16 @@ func (db *database) lastProcessed() Zxid { return Zxid(db.tree.LastZxid()) }
 // log holds nothing newer (after a SNAP).
 func (db *database) lastLogged() Zxid {
 	z := db.lastProcessed()
-	if n := len(db.log); n > 0 && db.log[n-1].entry.Zxid() > z {
-		z = db.log[n-1].entry.Zxid()
+	if e := db.log.last(); e != nil && e.Zxid() > z {
+		z = e.Zxid()
 	}
 	return z
 }
 
 // lastLoggedEntry is the zxid of the last txn in the log, 0 if none.
 func (db *database) lastLoggedEntry() Zxid {
-	if n := len(db.log); n > 0 {
-		return db.log[n-1].entry.Zxid()
+	if e := db.log.last(); e != nil {
+		return e.Zxid()
 	}
 	return 0
 }
@@ -81,8 +83,8 @@ func (db *database) recover() error {
 		return err
 	}
 	if snapZxid < 0 {
-		if len(db.log) > 0 {
-			return fmt.Errorf("no valid snapshot, but the transaction log has entries from %s", db.log[0].entry.Zxid())
+		if db.log.len() > 0 {
+			return fmt.Errorf("no valid snapshot, but the transaction log has entries from %s", db.log.entry(0).Zxid())
 		}
 		// ZooKeeper snapshots an empty database at first start; the
 		// caller fsyncs it before anything is logged after it.
@@ -120,7 +122,8 @@ func (db *database) loadNewestSnapshot() (Zxid, error) {
 
 // readLog indexes every log file, cutting a torn tail off the last one.
 func (db *database) readLog() error {
-	db.log = db.log[:0]
+	db.log.truncate(0)
+	db.logRuns = db.logRuns[:0]
 	files := filesWithPrefix(db.disk, "log")
 	for _, name := range files {
 		b, _ := db.disk.ReadFile(name)
@@ -133,11 +136,14 @@ func (db *database) readLog() error {
 		if err != nil {
 			return err
 		}
+		if len(recs) > 0 {
+			db.logRuns = append(db.logRuns, logRun{name: name, first: db.log.len()})
+		}
 		for _, r := range recs {
-			if n := len(db.log); n > 0 && r.entry.Zxid() <= db.log[n-1].entry.Zxid() {
-				return &LogCorruptError{File: name, Offset: r.off, Reason: fmt.Sprintf("zxid %s does not follow %s", r.entry.Zxid(), db.log[n-1].entry.Zxid())}
+			if last := db.log.last(); last != nil && r.entry.Zxid() <= last.Zxid() {
+				return &LogCorruptError{File: name, Offset: int64(r.off), Reason: fmt.Sprintf("zxid %s does not follow %s", r.entry.Zxid(), last.Zxid())}
 			}
-			db.log = append(db.log, r)
+			db.log.add(r)
 		}
 	}
 	db.logFile = "" // recovery always starts a new log file
@@ -147,9 +153,8 @@ func (db *database) readLog() error {
 // replayAfter applies logged txns in (from, to] to the tree. Replaying a
 // txn a fuzzy snapshot already holds is harmless: processTxn is idempotent.
 func (db *database) replayAfter(from, to Zxid) {
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > from })
-	for ; i < len(db.log) && db.log[i].entry.Zxid() <= to; i++ {
-		db.apply(db.log[i].entry)
+	for i := db.log.after(from); i < db.log.len() && db.log.entry(i).Zxid() <= to; i++ {
+		db.apply(db.log.entry(i))
 	}
 }
 
@@ -160,28 +165,21 @@ func (db *database) fastForward() { db.replayAfter(db.lastProcessed(), Zxid(1<<6
 
 // appendTxn writes e to the log (unsynced). The caller fsyncs logFile.
 func (db *database) appendTxn(e *LogEntry) {
-	if n := len(db.log); n > 0 && e.Zxid() <= db.log[n-1].entry.Zxid() {
-		panic(fmt.Sprintf("append %s after %s: the log must grow in zxid order", e.Zxid(), db.log[n-1].entry.Zxid()))
+	if last := db.log.last(); last != nil && e.Zxid() <= last.Zxid() {
+		panic(fmt.Sprintf("append %s after %s: the log must grow in zxid order", e.Zxid(), last.Zxid()))
 	}
 	if db.logFile == "" {
 		db.logFile = logFileName(e.Zxid())
 		db.disk.WriteFile(db.logFile, logMagic)
 		db.logSize = logHeaderSize
+		db.logRuns = append(db.logRuns, logRun{name: db.logFile, first: db.log.len()})
 	}
 	// The disk copies what it is given: one scratch buffer serves every
 	// record.
 	db.scratch = appendRecord(db.scratch[:0], e)
 	rec := db.scratch
 	db.disk.Append(db.logFile, rec)
-	if len(db.log) == cap(db.log) {
-		// Double, where append grows a long slice by a quarter: the log
-		// index is the largest thing a busy server grows, and each
-		// regrowth is a copy for the collector.
-		grown := make([]logPos, len(db.log), max(2*cap(db.log), 1024))
-		copy(grown, db.log)
-		db.log = grown
-	}
-	db.log = append(db.log, logPos{file: db.logFile, off: db.logSize, end: db.logSize + int64(len(rec)), entry: e})
+	db.log.add(newLogPos(e, db.logSize, db.logSize+int64(len(rec))))
 	db.logSize += int64(len(rec))
 }
 
@@ -237,14 +235,15 @@ func (db *database) committedRange() (minZ, maxZ Zxid) {
 // and when the log to send is larger than SnapshotSizeFactor times the
 // newest snapshot (calculateTxnLogSizeLimit): then a SNAP is cheaper.
 func (db *database) logFrom(z Zxid) ([]*LogEntry, bool) {
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() >= z })
-	if i == len(db.log) || db.log[i].entry.Zxid() != z {
+	i := db.log.after(z - 1)
+	if i == db.log.len() || db.log.entry(i).Zxid() != z {
 		return nil, false
 	}
 	if f := db.cfg.SnapshotSizeFactor; f > 0 {
 		var size int64
-		for _, p := range db.log[i:] {
-			size += p.end - p.off
+		for k := i; k < db.log.len(); k++ {
+			p := db.log.at(k)
+			size += int64(p.end - p.off)
 		}
 		if float64(size) > f*float64(db.newestSnapshotSize()) {
 			return nil, false
@@ -252,8 +251,8 @@ func (db *database) logFrom(z Zxid) ([]*LogEntry, bool) {
 	}
 	var out []*LogEntry
 	last := db.lastProcessed()
-	for ; i < len(db.log) && db.log[i].entry.Zxid() <= last; i++ {
-		out = append(out, db.log[i].entry)
+	for ; i < db.log.len() && db.log.entry(i).Zxid() <= last; i++ {
+		out = append(out, db.log.entry(i))
 	}
 	return out, true
 }
@@ -271,18 +270,8 @@ func (db *database) newestSnapshotSize() int64 {
 // newest snapshot at or before z plus the log (ZKDatabase.truncateLog).
 // Snapshots newer than z are removed, lest they bring the txns back.
 func (db *database) truncate(z Zxid) error {
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > z })
-	if i < len(db.log) {
-		cut := db.log[i]
-		if err := db.disk.Truncate(cut.file, cut.off); err != nil {
-			return err
-		}
-		for _, p := range db.log[i:] {
-			if p.file != cut.file && db.disk.Exists(p.file) {
-				db.disk.Remove(p.file)
-			}
-		}
-		db.log = db.log[:i]
+	if err := db.cutLog(db.log.after(z)); err != nil {
+		return err
 	}
 	for _, name := range filesWithPrefix(db.disk, "snapshot") {
 		if sz, _ := parseZxidName(name, "snapshot"); sz > z {
@@ -299,6 +288,37 @@ func (db *database) truncate(z Zxid) error {
 		return fmt.Errorf("%w: the disk reaches only %s", errTruncateShort, db.lastProcessed())
 	}
 	return nil
+}
+
+// cutLog drops the log's records from index i on, on disk too: the file
+// holding record i is cut at its start, and later files go.
+func (db *database) cutLog(i int) error {
+	if i >= db.log.len() {
+		return nil
+	}
+	k := db.runOf(i)
+	if err := db.disk.Truncate(db.logRuns[k].name, int64(db.log.at(i).off)); err != nil {
+		return err
+	}
+	for _, r := range db.logRuns[k+1:] {
+		if db.disk.Exists(r.name) {
+			db.disk.Remove(r.name)
+		}
+	}
+	db.log.truncate(i)
+	db.logRuns = db.logRuns[:k+1]
+	if db.logRuns[k].first == i {
+		db.logRuns = db.logRuns[:k] // the cut emptied the run
+	}
+	return nil
+}
+
+// runOf is the index of the run holding record i of the log.
+func (db *database) runOf(i int) int {
+	if i < 0 || i >= db.log.len() || len(db.logRuns) == 0 || db.logRuns[0].first != 0 {
+		panic(fmt.Sprintf("log record %d of %d: runs %v", i, db.log.len(), db.logRuns))
+	}
+	return sort.Search(len(db.logRuns), func(k int) bool { return db.logRuns[k].first > i }) - 1
 }
 
 // errTruncateShort: after a truncation the snapshot and log left no longer
@@ -320,29 +340,18 @@ func (db *database) restoreSnapshot(b []byte) error {
 		db.sessions[SessionID(s.ID)] = s.Timeout
 	}
 	db.committedLog = nil
-	i := sort.Search(len(db.log), func(i int) bool { return db.log[i].entry.Zxid() > db.lastProcessed() })
-	if i < len(db.log) {
-		cut := db.log[i]
-		if err := db.disk.Truncate(cut.file, cut.off); err != nil {
-			return err
-		}
-		for _, p := range db.log[i:] {
-			if p.file != cut.file && db.disk.Exists(p.file) {
-				db.disk.Remove(p.file)
-			}
-		}
-		db.log = db.log[:i]
+	if err := db.cutLog(db.log.after(db.lastProcessed())); err != nil {
+		return err
 	}
 	// What is left is older than the snapshot and may be of another
 	// history: DIFFs must not be served from it. Its files go once the
 	// snapshot is durable (dropStaleLogs).
 	db.staleLogs = db.staleLogs[:0]
-	for _, p := range db.log {
-		if n := len(db.staleLogs); n == 0 || db.staleLogs[n-1] != p.file {
-			db.staleLogs = append(db.staleLogs, p.file)
-		}
+	for _, r := range db.logRuns {
+		db.staleLogs = append(db.staleLogs, r.name)
 	}
-	db.log = db.log[:0]
+	db.log.truncate(0)
+	db.logRuns = db.logRuns[:0]
 	db.logFile = ""
 	return nil
 }

@@ -213,9 +213,10 @@ func (s *Server) establish() {
 	s.zxid = l.newLeaderZxid
 	s.currentVote.PeerEpoch = l.newEpoch // updateElectionVote (ZOOKEEPER-1732)
 	s.env.Observe(Observation{Kind: ObsEstablished, Epoch: l.newEpoch, Zxid: s.db.lastProcessed(), Digest: s.db.tree.Digest()})
-	for _, p := range s.db.log {
-		if z := p.entry.Zxid(); z > s.reported && z <= s.db.lastProcessed() {
-			s.env.Observe(Observation{Kind: ObsCommitted, Entry: p.entry, Zxid: z})
+	for i := range s.db.log.len() {
+		e := s.db.log.entry(i)
+		if z := e.Zxid(); z > s.reported && z <= s.db.lastProcessed() {
+			s.env.Observe(Observation{Kind: ObsCommitted, Entry: e, Zxid: z})
 		}
 	}
 	s.reported = max(s.reported, s.db.lastProcessed())

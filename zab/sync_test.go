@@ -23,7 +23,14 @@ func syncLeader(purged int, sizeFactor float64, zxids ...Zxid) *Server {
 		db.appendTxn(e)
 		db.apply(e)
 	}
-	db.log = db.log[purged:]
+	var kept logIndex
+	for i := purged; i < db.log.len(); i++ {
+		kept.add(*db.log.at(i))
+	}
+	db.log = kept
+	for k := range db.logRuns {
+		db.logRuns[k].first = max(db.logRuns[k].first-purged, 0)
+	}
 	return &Server{db: db}
 }
 

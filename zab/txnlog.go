@@ -29,12 +29,31 @@ const (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// logPos locates one record of the txn log.
+// logPos locates one record of the txn log: 16 bytes, as a busy server
+// keeps one per txn it ever logged. Its file is the logRun that holds it.
 type logPos struct {
-	file  string
-	off   int64 // start of the record
-	end   int64 // offset just past it
 	entry *LogEntry
+	off   uint32 // start of the record
+	end   uint32 // offset just past it
+}
+
+// logRun names the file of a run of the log index: the records from first
+// up to the next run's first. Invariant: runs are in index order and none
+// is empty.
+type logRun struct {
+	name  string
+	first int
+}
+
+// maxLogFileSize bounds a log file so that offsets fit a logPos. A file
+// rolls at every snapshot; nothing near this is ever written.
+const maxLogFileSize = 1<<32 - 1
+
+func newLogPos(e *LogEntry, off, end int64) logPos {
+	if off < 0 || end < off || end > maxLogFileSize {
+		panic(fmt.Sprintf("log record %s at [%d, %d): past a log file's bound %d", e.Zxid(), off, end, int64(maxLogFileSize)))
+	}
+	return logPos{entry: e, off: uint32(off), end: uint32(end)}
 }
 
 // LogCorruptError says a record of the transaction log (or a snapshot) is
@@ -112,7 +131,7 @@ func readLogFile(name string, b []byte) (recs []logPos, torn bool, tornAt int64,
 			}
 			return recs, false, 0, &LogCorruptError{File: name, Offset: off, Reason: reason}
 		}
-		recs = append(recs, logPos{file: name, off: off, end: end, entry: e})
+		recs = append(recs, newLogPos(e, off, end))
 		off = end
 	}
 	return recs, false, 0, nil

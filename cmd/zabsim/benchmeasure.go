@@ -191,7 +191,7 @@ func benchReads(l benchLimits, n int) (float64, error) {
 	}
 	h, recs := c.History(), c.Records()
 	reads := 0
-	for _, op := range h.Ops {
+	for _, op := range h.Ops() {
 		if op.Type == tree.OpGetData {
 			reads++
 		}

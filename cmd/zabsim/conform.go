@@ -175,8 +175,8 @@ func printSideBySide(w io.Writer, real *conform.RealResult, simRes *scenarios.Re
 	fmt.Fprintf(w, "side by side, scenario %s seed %d:\n", real.Scenario, real.Seed)
 	row("", "real ensemble", "zabsim")
 	row("wall time", real.Wall.Round(time.Millisecond).String(), simWall.Round(time.Microsecond).String())
-	row("ops (answered)", fmt.Sprintf("%d (%d)", len(real.History.Ops), real.Answered()),
-		fmt.Sprintf("%d (%d)", len(simRes.Cluster.History().Ops), conform.Answered(simRes.Cluster.History())))
+	row("ops (answered)", fmt.Sprintf("%d (%d)", real.History.Len(), real.Answered()),
+		fmt.Sprintf("%d (%d)", simRes.Cluster.History().Len(), conform.Answered(simRes.Cluster.History())))
 	row("elections after kills", elections(real.Elections), elections(simEl))
 	row("verdict", verdict(real.Verdict.OK()), verdict(!simRes.Failed()))
 	if simWall > 0 {

@@ -69,17 +69,17 @@ func TestRequestsGoInXidOrderAndRepliesMatch(t *testing.T) {
 	assert.Equal(t, []string{"create /a OK", "get x OK", "delete NoNode"}, got)
 	assert.Equal(t, zab.Zxid(0x100000007), h.cl.LastZxid(), "lastZxidSeen follows every reply header")
 
-	require.Len(t, h.hist.Ops, 3)
-	for i, op := range h.hist.Ops {
+	require.Equal(t, 3, h.hist.Len())
+	for i, op := range h.hist.All() {
 		assert.Equal(t, OK, op.Outcome, "%s", op)
 		assert.Equal(t, int32(i+1), op.Xid)
 		assert.Equal(t, zab.SessionID(0x42), op.Session)
 		assert.Equal(t, h.cl.Server(), op.Server)
 	}
-	assert.Equal(t, "/a", h.hist.Ops[0].Created)
-	assert.Equal(t, []byte("x"), h.hist.Ops[1].RData)
-	assert.Equal(t, tree.NoNode, h.hist.Ops[2].Err)
-	assert.Equal(t, zab.Zxid(0x100000007), h.hist.Ops[2].Zxid)
+	assert.Equal(t, "/a", h.hist.Op(0).Created)
+	assert.Equal(t, []byte("x"), h.hist.Op(1).RData)
+	assert.Equal(t, tree.NoNode, h.hist.Op(2).Err)
+	assert.Equal(t, zab.Zxid(0x100000007), h.hist.Op(2).Zxid)
 }
 
 func TestReplyOutOfOrderIsAProtocolError(t *testing.T) {
@@ -94,7 +94,7 @@ func TestReplyOutOfOrderIsAProtocolError(t *testing.T) {
 	assert.True(t, h.connOf(first).closed, "ClientCnxn drops the connection")
 	assert.Equal(t, Connecting, h.cl.State())
 	assert.Equal(t, zab.Zxid(0), h.cl.LastZxid(), "a mismatched reply's zxid is not taken")
-	for _, op := range h.hist.Ops {
+	for _, op := range h.hist.All() {
 		assert.Equal(t, Unknown, op.Outcome, "%s", op)
 	}
 	assert.Contains(t, h.cl.String(), "xid out of order")
@@ -111,7 +111,7 @@ func TestConnectionLossFailsOutstandingOpsAsUnknown(t *testing.T) {
 	assert.Equal(t, Connecting, h.cl.State())
 	assert.Equal(t, zab.ServerID(0), h.cl.Server())
 	assert.Equal(t, []tree.KeeperState{tree.StateSyncConnected, tree.StateDisconnected}, h.sessionStates())
-	for _, op := range h.hist.Ops {
+	for _, op := range h.hist.All() {
 		assert.Equal(t, Unknown, op.Outcome, "sent and unanswered: %s", op)
 		assert.Equal(t, tree.ConnectionLoss, op.Err)
 		assert.GreaterOrEqual(t, op.Return, op.Call)
@@ -156,7 +156,7 @@ func TestQueuedOpsFailWhenTheNextAttemptFails(t *testing.T) {
 	h.connectRequest()
 	h.closeConn() // refused during the handshake: cleanup fails outgoingQueue too
 	assert.Equal(t, tree.ConnectionLoss, code)
-	op := h.hist.Ops[0]
+	op := h.hist.Op(0)
 	assert.Equal(t, OK, op.Outcome, "never sent, so surely without effect: %s", op)
 	assert.Equal(t, int32(0), op.Xid)
 	assert.Equal(t, zab.ServerID(0), op.Server)
@@ -211,9 +211,9 @@ func TestExpiryFailsEverythingAndStopsReconnecting(t *testing.T) {
 	h.cl.Exists("/c", nil, func(_ tree.Stat, err tree.Code) { codes = append(codes, err) })
 	assert.Equal(t, tree.SessionExpired, codes[2], "and fails new ops at once")
 	assert.Equal(t, []State{Connected, Connecting, Expired}, h.states)
-	assert.Equal(t, Unknown, h.hist.Ops[0].Outcome)
-	assert.Equal(t, OK, h.hist.Ops[1].Outcome, "never sent")
-	assert.Equal(t, tree.SessionExpired, h.hist.Ops[1].Err)
+	assert.Equal(t, Unknown, h.hist.Op(0).Outcome)
+	assert.Equal(t, OK, h.hist.Op(1).Outcome, "never sent")
+	assert.Equal(t, tree.SessionExpired, h.hist.Op(1).Err)
 }
 
 func TestAnotherSessionOnResumeIsExpiry(t *testing.T) {
@@ -314,7 +314,7 @@ func TestKillFailsOutstandingOps(t *testing.T) {
 	h.cl.Kill()
 	assert.Equal(t, Closed, h.cl.State())
 	assert.Equal(t, tree.ConnectionLoss, code)
-	assert.Equal(t, Unknown, h.hist.Ops[0].Outcome)
+	assert.Equal(t, Unknown, h.hist.Op(0).Outcome)
 	assert.Empty(t, h.env.timers, "no timer left armed")
 }
 
@@ -336,10 +336,10 @@ func TestMultiErrIsTheFirstFailedOp(t *testing.T) {
 	}})
 	h.answer(rs[1], 0x31, tree.OK, &zab.MultiResponse{Results: []tree.OpResult{{Type: tree.OpCheck}}})
 	assert.Equal(t, []tree.Code{tree.NoNode, tree.OK}, errs)
-	assert.Equal(t, tree.NoNode, h.hist.Ops[0].Err, "the History keeps the multi's code")
-	assert.Len(t, h.hist.Ops[0].Results, 3)
-	assert.Len(t, h.hist.Ops[0].Ops, 3)
-	assert.Equal(t, tree.OK, h.hist.Ops[1].Err)
+	assert.Equal(t, tree.NoNode, h.hist.Op(0).Err, "the History keeps the multi's code")
+	assert.Len(t, h.hist.Op(0).Results, 3)
+	assert.Len(t, h.hist.Op(0).Ops, 3)
+	assert.Equal(t, tree.OK, h.hist.Op(1).Err)
 }
 
 func TestHistoryStampsCallAndReturnWithTheGlobalClock(t *testing.T) {
@@ -347,14 +347,14 @@ func TestHistoryStampsCallAndReturnWithTheGlobalClock(t *testing.T) {
 	global := int64(5000)
 	h.hist.Clock = func() int64 { return global }
 	h.cl.SetData("/a", []byte("v"), 2, nil)
-	op := h.hist.Ops[0]
+	op := h.hist.Op(0)
 	assert.Equal(t, int64(5000), op.Call)
 	assert.Equal(t, int64(-1), op.Return)
 	assert.Equal(t, Pending, op.Outcome)
 	assert.Contains(t, op.String(), "pending")
 	global = 7000
 	h.answer(h.request(), 0x40, tree.OK, &zab.StatResponse{Stat: tree.Stat{Version: 3}})
-	op = h.hist.Ops[0]
+	op = h.hist.Op(0)
 	assert.Equal(t, int64(7000), op.Return)
 	assert.Equal(t, OK, op.Outcome)
 	assert.Equal(t, int32(3), op.Stat.Version)
@@ -370,7 +370,7 @@ func TestInvalidPathFailsWithoutSending(t *testing.T) {
 	rs := h.requests()
 	require.Len(t, rs, 1, "a sequential create may end in /")
 	assert.Equal(t, []tree.Code{tree.BadArguments, tree.BadArguments}, codes)
-	assert.Equal(t, OK, h.hist.Ops[0].Outcome)
+	assert.Equal(t, OK, h.hist.Op(0).Outcome)
 }
 
 func TestOpOfADeadClientFailsBeforeTheCallReturns(t *testing.T) {
@@ -379,7 +379,7 @@ func TestOpOfADeadClientFailsBeforeTheCallReturns(t *testing.T) {
 	var code tree.Code = 1
 	h.cl.Delete("/a", -1, func(err tree.Code) { code = err })
 	assert.Equal(t, tree.SessionExpired, code, "no Step may ever come: the callback runs now")
-	assert.Equal(t, OK, h.hist.Ops[0].Outcome)
+	assert.Equal(t, OK, h.hist.Op(0).Outcome)
 }
 
 func TestCallbackMayIssueOps(t *testing.T) {
@@ -462,8 +462,8 @@ func TestRequestTimeoutFailsTheOpAndDropsTheConnection(t *testing.T) {
 	h.advance(20 * millisecond)
 	assert.Equal(t, []tree.Code{tree.RequestTimeout, tree.ConnectionLoss}, codes)
 	assert.True(t, h.connOf(first).closed, "cleanAndNotifyState drops the connection")
-	assert.Equal(t, Unknown, h.hist.Ops[0].Outcome)
-	assert.Equal(t, tree.RequestTimeout, h.hist.Ops[0].Err)
+	assert.Equal(t, Unknown, h.hist.Op(0).Outcome)
+	assert.Equal(t, tree.RequestTimeout, h.hist.Op(0).Err)
 }
 
 func TestTimersAreKindsPastTheServers(t *testing.T) {

@@ -334,8 +334,7 @@ func (c *Client) transmit(cl *call) {
 	c.nextXid++
 	cl.sent = true
 	if cl.hist >= 0 {
-		op := &c.hist.Ops[cl.hist]
-		op.Session, op.Server, op.Xid, op.Sent = c.session, c.server, cl.xid, true
+		c.hist.sent(cl.hist, c.session, c.server, cl.xid)
 	}
 	c.sent = append(c.sent, cl)
 	c.send(&zab.Request{Xid: cl.xid, Type: cl.op, Record: cl.record})

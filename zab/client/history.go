@@ -2,6 +2,7 @@ package client
 
 import (
 	"fmt"
+	"iter"
 	"strings"
 
 	"github.com/zabsim/zabsim/tree"
@@ -12,15 +13,82 @@ import (
 // and return times and its result, and every watch and session event
 // delivered. The checkers read it; clients only append to it. Times come
 // from Clock, the world's global virtual time, never a client's drifting
-// clock; a nil Clock stamps 0.
+// clock; a nil Clock stamps 0. The zero History is empty and ready.
+//
+// The ops are stored compactly (see opStore) and read as Op values: Len
+// and Op(i), All to range over them, Ops for a slice of them all.
 type History struct {
-	Ops    []Op
 	Events []Event
 	Clock  func() int64
 	// seq numbers results and events in the order they were recorded:
 	// times tie when messages arrive together, and a checker must know
 	// whether a reply or a notification came first.
 	seq int64
+	ops opStore
+	// view is what Ops returned since the History last changed: nil
+	// after any change.
+	view []Op
+}
+
+// Len is the number of ops.
+func (h *History) Len() int { return h.ops.len() }
+
+// Op returns op i (0 <= i < Len()). Its slices alias the History: do not
+// change them.
+func (h *History) Op(i int) Op { return h.ops.op(i) }
+
+// All ranges over the ops in order, with their indexes.
+func (h *History) All() iter.Seq2[int, Op] {
+	return func(yield func(int, Op) bool) {
+		for i := range h.ops.len() {
+			if !yield(i, h.ops.op(i)) {
+				return
+			}
+		}
+	}
+}
+
+// Ops returns every op, in order, for checkers that keep pointers to
+// them. The slice is shared: built at the first call after the History
+// last changed, every caller gets the same one until the next change.
+// Read it, never write it: Set changes an op, and a test that tampers
+// with a copy clones the slice first.
+func (h *History) Ops() []Op {
+	if h.view == nil {
+		h.view = make([]Op, h.ops.len())
+		for i := range h.view {
+			h.view[i] = h.ops.op(i)
+		}
+	}
+	return h.view
+}
+
+// NewHistory is a History of the given ops and events, as a test or a
+// recorder outside this package builds one; each op's Index becomes its
+// position. Recording may go on from there.
+func NewHistory(ops []Op, events []Event) *History {
+	h := &History{Events: events}
+	for _, op := range ops {
+		h.seq = max(h.seq, op.Seq)
+		h.Append(op)
+	}
+	for _, e := range events {
+		h.seq = max(h.seq, e.Seq)
+	}
+	return h
+}
+
+// Append adds a whole op, as a recorder outside this package (or a test)
+// builds it, and returns its index, which becomes op.Index.
+func (h *History) Append(op Op) int {
+	h.view = nil
+	return h.ops.add(&op)
+}
+
+// Set replaces op i by op, whose Index is taken to be i.
+func (h *History) Set(i int, op Op) {
+	h.view = nil
+	h.ops.set(h.ops.rec(i), &op)
 }
 
 // Outcome says whether an operation's effect is known.
@@ -209,50 +277,63 @@ func (h *History) next() int64 {
 
 // begin appends an op at its call and returns its index.
 func (h *History) begin(op Op) int {
-	op.Index = len(h.Ops)
 	op.Call = h.now()
 	op.Return = -1
 	op.Outcome = Pending
-	h.Ops = append(h.Ops, op)
-	return op.Index
+	h.view = nil
+	return h.ops.add(&op)
+}
+
+// sent records that op i went out on a connection.
+func (h *History) sent(i int, session zab.SessionID, server zab.ServerID, xid int32) {
+	h.view = nil
+	r := h.ops.rec(i)
+	r.session, r.xid = session, xid
+	h.ops.setServer(r, server)
+	r.flags |= opSent
 }
 
 // complete records an op's result. Each op completes exactly once.
 func (h *History) complete(i int, r *zab.Reply, out Outcome, answered bool) {
-	op := &h.Ops[i]
-	if op.Outcome != Pending {
-		panic(fmt.Sprintf("op completed twice: %s", op))
+	h.view = nil
+	s := &h.ops
+	op := s.rec(i)
+	if op.outcome != Pending {
+		panic(fmt.Sprintf("op completed twice: %s", h.Op(i)))
 	}
-	op.Return = h.now()
-	op.Seq = h.next()
-	op.Outcome = out
-	op.Err = r.Err
+	op.ret = h.now()
+	op.seq = uint32(narrow32(h.next(), "seq"))
+	op.outcome = out
+	s.setErr(op, r.Err)
 	if !answered {
 		return
 	}
-	op.Zxid = r.Zxid
+	op.zxid = r.Zxid
 	switch rec := r.Record.(type) {
 	case *zab.CreateResponse:
-		op.Created = rec.Path
+		op.created = s.intern(rec.Path)
 	case *zab.Create2Response:
-		op.Created, op.Stat = rec.Path, rec.Stat
+		op.created = s.intern(rec.Path)
+		s.setResult(op, &rec.Stat, nil)
 	case *zab.StatResponse:
-		op.Stat = rec.Stat
+		s.setResult(op, &rec.Stat, nil)
 	case *zab.GetDataResponse:
-		op.RData, op.Stat = rec.Data, rec.Stat
+		s.setResult(op, &rec.Stat, rec.Data)
 	case *zab.GetChildrenResponse:
-		op.Children = rec.Children
+		s.moreOf(op).children = rec.Children
 	case *zab.GetChildren2Response:
-		op.Children, op.Stat = rec.Children, rec.Stat
+		s.moreOf(op).children = rec.Children
+		s.setResult(op, &rec.Stat, nil)
 	case *zab.GetACLResponse:
-		op.ACL, op.Stat = rec.ACL, rec.Stat
+		op.acl = s.internACL(rec.ACL)
+		s.setResult(op, &rec.Stat, nil)
 	case *zab.MultiResponse:
-		op.Results = rec.Results
-		op.Err = multiErr(rec.Results, r.Err)
+		s.moreOf(op).results = rec.Results
+		s.setErr(op, multiErr(rec.Results, r.Err))
 	case *zab.GetEphemeralsResponse:
-		op.Children = rec.Paths
+		s.moreOf(op).children = rec.Paths
 	case *zab.GetAllChildrenNumberResponse:
-		op.Number = rec.Total
+		s.moreOf(op).number = rec.Total
 	}
 }
 

@@ -89,7 +89,7 @@ func TestPropEveryOpEndsExactlyOnce(t *testing.T) {
 		})
 		p.h.cl.Kill()
 		p.check(rt)
-		for _, op := range p.h.hist.Ops {
+		for _, op := range p.h.hist.All() {
 			if op.Outcome == Pending || p.calls[op.Index] != 1 {
 				rt.Fatalf("after Kill: %s with %d callbacks", op, p.calls[op.Index])
 			}
@@ -132,7 +132,7 @@ func (p *propTest) read(t *rapid.T) {
 }
 
 func (p *propTest) issue(t *rapid.T) {
-	idx := len(p.h.hist.Ops)
+	idx := p.h.hist.Len()
 	done := func() { p.calls[idx]++ }
 	path := rapid.SampledFrom(propPaths).Draw(t, "path")
 	var w Watcher
@@ -160,7 +160,7 @@ func (p *propTest) issue(t *rapid.T) {
 	case 8:
 		p.h.cl.RemoveWatches(path, tree.WatcherAny, rapid.Bool().Draw(t, "local"), func(tree.Code) { done() })
 	}
-	if len(p.h.hist.Ops) != idx+1 {
+	if p.h.hist.Len() != idx+1 {
 		t.Fatalf("op %d not recorded", idx)
 	}
 }
@@ -213,7 +213,7 @@ func (p *propTest) misorder(t *rapid.T) {
 }
 
 func (p *propTest) check(t *rapid.T) {
-	for _, op := range p.h.hist.Ops {
+	for _, op := range p.h.hist.All() {
 		n := p.calls[op.Index]
 		switch {
 		case n > 1:
@@ -233,7 +233,7 @@ func (p *propTest) check(t *rapid.T) {
 		}
 	}
 	outstanding := 0
-	for _, op := range p.h.hist.Ops {
+	for _, op := range p.h.hist.All() {
 		if op.Outcome == Pending {
 			outstanding++
 		}

@@ -79,7 +79,7 @@ func TestSetWatchesOnReconnectListsTheRegisteredWatches(t *testing.T) {
 	h.answer(rs[2], 0x78, tree.OK, &zab.SyncResponse{Path: "/"})
 	assert.Equal(t, Connected, h.cl.State())
 	assert.Equal(t, []string{"w NodeDataChanged /d"}, rec.take())
-	for _, op := range h.hist.Ops {
+	for _, op := range h.hist.All() {
 		assert.NotEqual(t, Pending, op.Outcome, "%s", op)
 	}
 }
@@ -134,7 +134,7 @@ func TestOneShotWatchesFireOnce(t *testing.T) {
 	}
 	require.Len(t, nodeEvents, 3, "only delivered events are recorded")
 	assert.Equal(t, Event{Client: 1, Session: 0x42, At: h.env.now, Type: tree.EventNodeDataChanged,
-		State: tree.StateSyncConnected, Path: "/a", Zxid: 0x12, Trigger: -1, Seq: h.hist.Ops[2].Seq + 1}, nodeEvents[0],
+		State: tree.StateSyncConnected, Path: "/a", Zxid: 0x12, Trigger: -1, Seq: h.hist.Op(2).Seq + 1}, nodeEvents[0],
 		"the header's zxid is recorded, and the event is placed right after the last reply")
 }
 
@@ -154,7 +154,7 @@ func TestWatchRegistrationFollowsTheResult(t *testing.T) {
 	h.notify(tree.EventNodeDeleted, "/there")
 	assert.Equal(t, []string{"exists NodeCreated /none", "exists-there NodeDeleted /there"}, rec.take(),
 		"getData and getChildren on NoNode leave nothing; exists leaves an exist or a data watch")
-	assert.True(t, h.hist.Ops[0].Watch)
+	assert.True(t, h.hist.Op(0).Watch)
 }
 
 func TestPersistentAndRecursiveWatchesStay(t *testing.T) {
@@ -249,7 +249,7 @@ func TestHistoryOrdersRepliesAndEvents(t *testing.T) {
 		Record: &zab.WatcherEvent{Type: tree.EventNodeDataChanged, State: tree.StateSyncConnected, Path: "/a"}})
 	h.answer(rs[2], 0x11, tree.OK, &zab.GetDataResponse{})
 
-	ops, evs := h.hist.Ops, h.hist.Events
+	ops, evs := h.hist.Ops(), h.hist.Events
 	require.Len(t, ops, 3)
 	ev := evs[len(evs)-1]
 	assert.Equal(t, zab.Zxid(0x11), ev.Trigger, "the txn that fired it")

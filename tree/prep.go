@@ -441,7 +441,9 @@ func prepCreateSession(r *PrepRequest) (Txn, Code) {
 // records owned by the session add one), and records a delete for each.
 // The paths go into the txn in the order Java's HashSet iterates them
 // (getEphemerals' clone, then es.remove and es.add), which is the order
-// every replica deletes them and watchers hear of it.
+// every replica deletes them and watchers hear of it. That order depends
+// on which of the paths are committed and which outstanding, as in Java:
+// see TestPrepCloseSessionOrder.
 //
 // NB: Java's parent record (made only when digests are enabled) updates
 // pzxid but not childCount, so a delete of the parent pipelined behind

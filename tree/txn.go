@@ -64,7 +64,9 @@ type CreateSessionTxn struct {
 }
 
 // CloseSessionTxn lists the ephemerals to delete, as 3.6+ writes it
-// (ZOOKEEPER-3145), sorted so replicas delete in the same order.
+// (ZOOKEEPER-3145), in the order the leader's HashSet iterated them when it
+// prepped the txn (which depends on what was still outstanding then), and
+// so the order every replica deletes them in.
 type CloseSessionTxn struct {
 	Paths []string
 }

@@ -64,11 +64,20 @@ func StartEnsemble(cfg EnsembleConfig) (*Ensemble, error) {
 			return nil, err
 		}
 	}
+	var nodes []*Node
 	for _, p := range e.peers {
-		if err := e.Start(p.ID); err != nil {
-			e.Stop()
+		n, err := e.listen(p.ID)
+		if err != nil {
+			for _, n := range nodes {
+				n.Stop()
+			}
 			return nil, err
 		}
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes {
+		n.Run()
+		e.nodes[n.ID()] = n
 	}
 	return e, nil
 }
@@ -129,24 +138,33 @@ func (e *Ensemble) Start(id zab.ServerID) error {
 	if e.nodes[id] != nil {
 		return fmt.Errorf("zk%d is running", id)
 	}
-	n, err := NewNode(e.Config(id))
+	n, err := e.listen(id)
 	if err != nil {
 		return err
 	}
-	// A port of a server just stopped may linger a moment.
+	n.Run()
+	e.nodes[id] = n
+	return nil
+}
+
+// listen builds server id's node and binds its ports. A port of a server
+// just stopped may linger a moment, so binding is retried for a while.
+func (e *Ensemble) listen(id zab.ServerID) (*Node, error) {
+	n, err := NewNode(e.Config(id))
+	if err != nil {
+		return nil, err
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		err = n.Start()
-		if err == nil || time.Now().After(deadline) {
-			break
+		err = n.Listen()
+		if err == nil {
+			return n, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, err
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err != nil {
-		return err
-	}
-	e.nodes[id] = n
-	return nil
 }
 
 // Kill stops server id as a crash would.

@@ -38,6 +38,12 @@ func (b *logBuffer) String() string {
 // leader.
 func startEnsemble(t *testing.T) *Ensemble {
 	t.Helper()
+	e, _ := startEnsembleLogs(t)
+	return e
+}
+
+func startEnsembleLogs(t *testing.T) (*Ensemble, *logBuffer) {
+	t.Helper()
 	logs := &logBuffer{}
 	e, err := StartEnsemble(EnsembleConfig{Voters: 3, Observers: 1, DataDir: t.TempDir(),
 		Logger: log.New(logs, "", log.Lmicroseconds),
@@ -54,7 +60,7 @@ func startEnsemble(t *testing.T) *Ensemble {
 	if _, err := e.WaitLeader(20 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	return e
+	return e, logs
 }
 
 // connect opens a go-zookeeper session and waits until it has one.

@@ -85,6 +85,7 @@ type Node struct {
 	done     chan struct{} // closed by Stop: every goroutine winds down
 	loopDone chan struct{}
 	stopOnce sync.Once
+	running  bool // Run was called
 	wg       sync.WaitGroup
 
 	listeners []net.Listener
@@ -156,36 +157,52 @@ func WriteMyID(dataDir string, id zab.ServerID) error {
 
 // Start binds the ports and boots the server from what its data dir holds.
 func (n *Node) Start() error {
-	me := n.cfg.Addrs[n.cfg.Server.ID]
-	binds := []struct {
-		addr string
-		port zab.Port
-	}{
-		{net.JoinHostPort(me.Host, strconv.Itoa(me.ElectionPort)), zab.PortElection},
-		{net.JoinHostPort(me.Host, strconv.Itoa(me.QuorumPort)), zab.PortQuorum},
-		{net.JoinHostPort(n.cfg.ClientHost, strconv.Itoa(me.ClientPort)), zab.PortClient},
+	if err := n.Listen(); err != nil {
+		return err
 	}
-	for _, b := range binds {
-		l, err := net.Listen("tcp", b.addr)
+	n.Run()
+	return nil
+}
+
+// Listen binds the election, quorum and client ports. An ensemble binds
+// every server's before any runs, so no first election message finds a
+// peer's port closed and waits out a poll timeout.
+func (n *Node) Listen() error {
+	me := n.cfg.Addrs[n.cfg.Server.ID]
+	for _, addr := range []string{
+		net.JoinHostPort(me.Host, strconv.Itoa(me.ElectionPort)),
+		net.JoinHostPort(me.Host, strconv.Itoa(me.QuorumPort)),
+		net.JoinHostPort(n.cfg.ClientHost, strconv.Itoa(me.ClientPort)),
+	} {
+		l, err := net.Listen("tcp", addr)
 		if err != nil {
 			for _, l := range n.listeners {
 				l.Close()
 			}
+			n.listeners = nil
 			return fmt.Errorf("zk%d: %w", n.cfg.Server.ID, err)
 		}
 		n.listeners = append(n.listeners, l)
 	}
+	return nil
+}
+
+// Run starts the loop on bound ports and boots the server.
+func (n *Node) Run() {
+	if len(n.listeners) != 3 {
+		panic(fmt.Sprintf("zk%d: Run before Listen", n.cfg.Server.ID))
+	}
+	n.running = true
 	n.wg.Add(2)
 	go n.loop()
 	go n.fsyncWorker()
 	n.post(loopItem{ev: zab.StartEvent{}})
 	for i, l := range n.listeners {
 		n.wg.Add(1)
-		go n.accept(l, binds[i].port)
+		go n.accept(l, []zab.Port{zab.PortElection, zab.PortQuorum, zab.PortClient}[i])
 	}
 	n.log.Printf("serving: election %s, quorum %s, client %s",
 		n.listeners[0].Addr(), n.listeners[1].Addr(), n.listeners[2].Addr())
-	return nil
 }
 
 // Stop kills the server as a crash would: listeners and connections close
@@ -197,7 +214,9 @@ func (n *Node) Stop() {
 		for _, l := range n.listeners {
 			l.Close()
 		}
-		<-n.loopDone
+		if n.running {
+			<-n.loopDone
+		}
 		// The loop has exited: its state is ours now.
 		for _, c := range n.conns {
 			c.abort()

@@ -1,0 +1,219 @@
+package live
+
+// Real clients against a live ensemble: every common op of go-zookeeper,
+// watches, multi; and a client that sends garbage is cut off alone.
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+func TestGoZookeeperOps(t *testing.T) {
+	e := startEnsemble(t)
+	c := connect(t, e.Servers()[:1])
+	other := connect(t, e.Servers()[1:2])
+	acl := zk.WorldACL(zk.PermAll)
+
+	if _, err := c.Create("/app", []byte("v0"), 0, acl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/app", nil, 0, acl); !errors.Is(err, zk.ErrNodeExists) {
+		t.Fatalf("create again: %v, want node exists", err)
+	}
+	seq, err := c.Create("/app/item-", []byte("x"), zk.FlagSequence, acl)
+	if err != nil || seq != "/app/item-0000000000" {
+		t.Fatalf("sequential create = %q, %v", seq, err)
+	}
+	eph, err := c.Create("/app/eph", nil, zk.FlagEphemeral, acl)
+	if err != nil || eph != "/app/eph" {
+		t.Fatalf("ephemeral create = %q, %v", eph, err)
+	}
+
+	// A data watch set on another server fires on a write through this one.
+	_, _, dataWatch, err := other.GetW("/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, childWatch, err := other.ChildrenW("/app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Set("/app", []byte("v1"), 0)
+	if err != nil || st.Version != 1 {
+		t.Fatalf("set = %+v, %v", st, err)
+	}
+	if _, err := c.Set("/app", []byte("v2"), 0); !errors.Is(err, zk.ErrBadVersion) {
+		t.Fatalf("set with a stale version: %v, want bad version", err)
+	}
+	select {
+	case ev := <-dataWatch:
+		if ev.Type != zk.EventNodeDataChanged || ev.Path != "/app" {
+			t.Fatalf("data watch fired %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("data watch did not fire")
+	}
+
+	res, err := c.Multi(
+		&zk.CreateRequest{Path: "/app/m1", Data: []byte("m"), Acl: acl},
+		&zk.SetDataRequest{Path: "/app/m1", Data: []byte("n"), Version: 0},
+		&zk.CheckVersionRequest{Path: "/app", Version: 1},
+		&zk.DeleteRequest{Path: "/app/m1", Version: 1},
+	)
+	if err != nil || len(res) != 4 || res[0].String != "/app/m1" {
+		t.Fatalf("multi = %+v, %v", res, err)
+	}
+	select {
+	case ev := <-childWatch:
+		if ev.Type != zk.EventNodeChildrenChanged || ev.Path != "/app" {
+			t.Fatalf("child watch fired %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("child watch did not fire")
+	}
+	if _, err := c.Multi(&zk.CheckVersionRequest{Path: "/app", Version: 7}, &zk.DeleteRequest{Path: "/app", Version: -1}); !errors.Is(err, zk.ErrBadVersion) {
+		t.Fatalf("failing multi: %v, want bad version", err)
+	}
+
+	// The other server reads its own session's view after sync.
+	if _, err := other.Sync("/app"); err != nil {
+		t.Fatal(err)
+	}
+	kids, _, err := other.Children("/app")
+	if err != nil || len(kids) != 2 {
+		t.Fatalf("children = %v, %v", kids, err)
+	}
+	data, _, err := other.Get("/app")
+	if err != nil || string(data) != "v1" {
+		t.Fatalf("get = %q, %v", data, err)
+	}
+	ok, _, err := other.Exists("/nope")
+	if err != nil || ok {
+		t.Fatalf("exists /nope = %t, %v", ok, err)
+	}
+	if err := c.Delete("/app", -1); !errors.Is(err, zk.ErrNotEmpty) {
+		t.Fatalf("delete non-empty: %v", err)
+	}
+	if err := c.Delete(seq, 0); err != nil {
+		t.Fatal(err)
+	}
+	// Closing the session removes its ephemeral.
+	_, _, gone, err := other.ExistsW(eph)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	select {
+	case ev := <-gone:
+		if ev.Type != zk.EventNodeDeleted {
+			t.Fatalf("ephemeral watch fired %+v", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the closed session's ephemeral was not deleted")
+	}
+}
+
+// rawClient opens a client connection and completes the handshake by
+// hand, so the test can then send bytes no client library would.
+func rawClient(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	// ConnectRequest: protocolVersion, lastZxidSeen, timeout, sessionId, passwd.
+	var req []byte
+	req = binary.BigEndian.AppendUint32(req, 0)
+	req = binary.BigEndian.AppendUint64(req, 0)
+	req = binary.BigEndian.AppendUint32(req, 10000)
+	req = binary.BigEndian.AppendUint64(req, 0)
+	req = binary.BigEndian.AppendUint32(req, 16)
+	req = append(req, make([]byte, 16)...)
+	writeFrame(t, nc, req)
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var l [4]byte
+	if _, err := io.ReadFull(nc, l[:]); err != nil {
+		t.Fatalf("no ConnectResponse: %v", err)
+	}
+	if _, err := io.CopyN(io.Discard, nc, int64(binary.BigEndian.Uint32(l[:]))); err != nil {
+		t.Fatal(err)
+	}
+	return nc
+}
+
+func writeFrame(t *testing.T, nc net.Conn, payload []byte) {
+	t.Helper()
+	b := binary.BigEndian.AppendUint32(nil, uint32(len(payload)))
+	if _, err := nc.Write(append(b, payload...)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// closedByServer waits for the server to close nc.
+func closedByServer(t *testing.T, nc net.Conn, what string) {
+	t.Helper()
+	nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err := io.Copy(io.Discard, nc)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatalf("%s: the server kept the connection open", what)
+	}
+}
+
+func TestBadClientIsCutOffAlone(t *testing.T) {
+	e, logs := startEnsembleLogs(t)
+	addr := e.Servers()[0]
+	good := connect(t, []string{addr})
+	if _, err := good.Create("/x", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+
+	cases := []struct {
+		name, logged string
+		send         func(net.Conn)
+	}{
+		{"oversized frame", "above jute.maxbuffer", func(nc net.Conn) { nc.Write([]byte{0x00, 0x10, 0x00, 0x00}) }},
+		{"negative length", "is negative", func(nc net.Conn) { nc.Write([]byte{0xff, 0xff, 0xff, 0xf0}) }},
+		{"malformed record", "MarshallingError", func(nc net.Conn) {
+			// getData (4) whose path length runs past the frame.
+			writeFrame(t, nc, []byte{0, 0, 0, 1, 0, 0, 0, 4, 0x7f, 0, 0, 0})
+		}},
+		{"unknown op", "Unimplemented", func(nc net.Conn) { writeFrame(t, nc, []byte{0, 0, 0, 1, 0, 0, 0x30, 0x39}) }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			nc := rawClient(t, addr)
+			tc.send(nc)
+			closedByServer(t, nc, tc.name)
+			if _, _, err := good.Get("/x"); err != nil {
+				t.Fatalf("the well-behaved client suffered: %v", err)
+			}
+			if !strings.Contains(logs.String(), tc.logged) {
+				t.Fatalf("no log line says %q", tc.logged)
+			}
+		})
+	}
+	t.Run("request before the handshake", func(t *testing.T) {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		writeFrame(t, nc, []byte{0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 2, '/', 'x', 0})
+		closedByServer(t, nc, "request before the handshake")
+		if _, _, err := good.Get("/x"); err != nil {
+			t.Fatalf("the well-behaved client suffered: %v", err)
+		}
+		if !strings.Contains(logs.String(), "ConnectRequest") {
+			t.Fatal("no log line says the first frame was no ConnectRequest")
+		}
+	})
+}

@@ -246,7 +246,13 @@ func sampleRecord(op tree.OpCode) any {
 	return nil
 }
 
-func connectedServer(t testing.TB) *ServerCodec {
+// tb is what both *testing.T and *rapid.T offer.
+type tb interface {
+	require.TestingT
+	Helper()
+}
+
+func connectedServer(t tb) *ServerCodec {
 	t.Helper()
 	s := NewServerCodec()
 	frame, err := (&ClientCodec{}).Encode(nil, &zab.ConnectRequest{Passwd: make([]byte, 16)})
@@ -256,7 +262,7 @@ func connectedServer(t testing.TB) *ServerCodec {
 	return s
 }
 
-func connectedClient(t testing.TB) *ClientCodec {
+func connectedClient(t tb) *ClientCodec {
 	t.Helper()
 	c := &ClientCodec{}
 	_, err := c.Decode(connectedServer(t).EncodeConnectResponse(nil, &zab.ConnectResponse{Passwd: make([]byte, 16)})[4:])

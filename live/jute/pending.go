@@ -18,7 +18,8 @@ const MaxPending = 1 << 16
 // match is almost always the head; a search from the head copes with the
 // xids a server answers out of line (auth).
 type pendingOps struct {
-	q []pendingOp
+	q    []pendingOp
+	head int // q[head:] await replies; q[:head] are settled and zeroed
 }
 
 type pendingOp struct {
@@ -27,8 +28,14 @@ type pendingOp struct {
 }
 
 func (p *pendingOps) push(xid int32, op tree.OpCode) error {
-	if len(p.q) >= MaxPending {
+	if p.len() >= MaxPending {
 		return fmt.Errorf("jute: more than %d requests await replies", MaxPending)
+	}
+	if p.head > 0 && len(p.q) == cap(p.q) {
+		// Slide the live part down rather than grow.
+		n := copy(p.q, p.q[p.head:])
+		clear(p.q[n:])
+		p.q, p.head = p.q[:n], 0
 	}
 	p.q = append(p.q, pendingOp{xid: xid, op: op})
 	return nil
@@ -36,22 +43,24 @@ func (p *pendingOps) push(xid int32, op tree.OpCode) error {
 
 // take removes the oldest request with xid and returns its op.
 func (p *pendingOps) take(xid int32) (tree.OpCode, bool) {
-	for i, e := range p.q {
+	for i := p.head; i < len(p.q); i++ {
+		e := p.q[i]
 		if e.xid != xid {
 			continue
 		}
-		if i == 0 {
-			p.q[0] = pendingOp{}
-			p.q = p.q[1:]
+		if i == p.head {
+			p.q[i] = pendingOp{}
+			p.head++
 		} else {
-			p.q = append(p.q[:i], p.q[i+1:]...)
+			copy(p.q[i:], p.q[i+1:])
+			p.q = p.q[:len(p.q)-1]
 		}
-		if len(p.q) == 0 {
-			p.q = p.q[:0:0] // let the backing array go
+		if p.head == len(p.q) {
+			p.q, p.head = p.q[:0], 0 // empty: reuse the array from its start
 		}
 		return e.op, true
 	}
 	return 0, false
 }
 
-func (p *pendingOps) len() int { return len(p.q) }
+func (p *pendingOps) len() int { return len(p.q) - p.head }

@@ -62,7 +62,11 @@ func (c *ServerCodec) Decode(frame []byte) (zab.Message, error) {
 		c.connected, c.hasReadOnly = true, hasReadOnly
 		return m, nil
 	}
-	return c.decodeRequest(frame)
+	r, err := c.decodeRequest(frame)
+	if err != nil {
+		return nil, err // not a typed nil in the interface
+	}
+	return r, nil
 }
 
 func (c *ServerCodec) decodeRequest(frame []byte) (*zab.Request, error) {

@@ -41,7 +41,10 @@ func (c *conn) readClient(r io.Reader) error {
 		return nil
 	}
 	for {
-		if !c.n.post(loopItem{fn: func() { c.n.clientFrame(c, frame) }}) {
+		// The loop runs fn later: it must get this frame, not the
+		// variable, which the next read overwrites.
+		f := frame
+		if !c.n.post(loopItem{fn: func() { c.n.clientFrame(c, f) }}) {
 			return nil
 		}
 		if frame, err = jute.ReadFrame(r, max); err != nil {
@@ -79,6 +82,7 @@ func (n *Node) clientFrame(c *conn, frame []byte) {
 		n.dropClient(c, err.Error())
 		return
 	}
+	n.debugf("client %d: %s", c.id, m)
 	c.client.received++
 	n.stats.packetsReceived++
 	if r, ok := m.(*zab.Request); ok {

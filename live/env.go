@@ -41,6 +41,7 @@ func (n *Node) Send(id zab.ConnID, m zab.Message) {
 	var b []byte
 	var err error
 	if c.port == zab.PortClient {
+		n.debugf("client %d: %s", id, m)
 		b, err = n.encodeClient(c, m)
 	} else {
 		b, err = appendFrame(nil, m)

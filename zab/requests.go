@@ -112,7 +112,7 @@ func (s *Server) readPath(cc *clientConn, op tree.OpCode, path string, w tree.Wa
 		if code != tree.OK {
 			return code, nil
 		}
-		return tree.OK, &GetDataResponse{Data: append([]byte(nil), data...), Stat: st}
+		return tree.OK, &GetDataResponse{Data: cloneData(data), Stat: st}
 	case tree.OpGetChildren, tree.OpGetChildren2:
 		kids, st, code := t.GetChildren(path, cc.auth, w)
 		if code != tree.OK {
@@ -157,4 +157,14 @@ func (s *Server) multiRead(cc *clientConn, m *tree.MultiRequest) *MultiResponse 
 		out.Results = append(out.Results, res)
 	}
 	return out
+}
+
+// cloneData copies a node's data, keeping empty apart from nil: on the
+// wire an empty buffer is length 0 and nil is -1, and clients tell them
+// apart (kazoo's Counter decodes b"" but not None).
+func cloneData(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
 }

@@ -9,7 +9,8 @@ package live
 //
 // Each sub-benchmark does b.N setData calls of 16 bytes, spread over C
 // sessions (each on its own znode, round-robin over the three voters) and
-// reports writes/s and the latency percentiles. The real ensemble is
+// reports writes/s and the latency percentiles, after 300 untimed writes
+// to warm up. The real ensemble is
 // skipped, with the reason, where java or the jar is missing.
 
 import (
@@ -87,6 +88,12 @@ func benchWrites(b *testing.B, servers []string, clients int) {
 		}
 	}
 	payload := []byte("0123456789abcdef")
+	// Warm up (a JVM's JIT, connection buffers) outside the timing.
+	for i := range 300 {
+		if _, err := conns[i%clients].Set(fmt.Sprintf("%s/c%d", root, i%clients), payload, -1); err != nil {
+			b.Fatal(err)
+		}
+	}
 	lat := make([][]time.Duration, clients)
 	var next atomic.Int64
 	var wg sync.WaitGroup

@@ -86,6 +86,9 @@ func (n *Node) clientFrame(c *conn, frame []byte) {
 	c.client.received++
 	n.stats.packetsReceived++
 	if r, ok := m.(*zab.Request); ok {
+		if len(c.client.arrived) >= jute.MaxPending {
+			clear(c.client.arrived) // replies that never came: forget them
+		}
 		c.client.arrived[r.Xid] = time.Now()
 	}
 	n.step(zab.MessageEvent{Conn: c.id, Msg: m})

@@ -6,6 +6,7 @@ package live
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -216,4 +217,40 @@ func TestBadClientIsCutOffAlone(t *testing.T) {
 			t.Fatal("no log line says the first frame was no ConnectRequest")
 		}
 	})
+}
+
+// TestPipelinedRequests: many requests in flight on one connection are
+// each answered, in order, with their own result (a reader once handed
+// the loop a later frame in place of an earlier one).
+func TestPipelinedRequests(t *testing.T) {
+	e := startEnsemble(t)
+	c := connect(t, e.Servers()[1:2])
+	acl := zk.WorldACL(zk.PermAll)
+	const n = 200
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			p := fmt.Sprintf("/p%03d", i)
+			if _, err := c.Create(p, []byte(p), 0, acl); err != nil {
+				errs <- err
+				return
+			}
+			data, _, err := c.Get(p)
+			if err == nil && string(data) != p {
+				err = fmt.Errorf("get %s gave %q", p, data)
+			}
+			errs <- err
+		}()
+	}
+	deadline := time.After(30 * time.Second)
+	for range n {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-deadline:
+			t.Fatal("pipelined requests unanswered after 30s")
+		}
+	}
 }

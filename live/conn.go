@@ -48,7 +48,11 @@ const (
 )
 
 func (n *Node) newConn(port zab.Port) *conn {
-	return &conn{n: n, id: zab.ConnID(n.nextConn.Add(1)), port: port, wake: make(chan struct{}, 1)}
+	c := &conn{n: n, id: zab.ConnID(n.nextConn.Add(1)), port: port, wake: make(chan struct{}, 1)}
+	n.openMu.Lock()
+	n.open[c.id] = c
+	n.openMu.Unlock()
+	return c
 }
 
 // enqueue hands b to the writer; false if the connection is gone.
@@ -110,6 +114,11 @@ func (c *conn) broken() {
 // nil, first opens the connection: a failure is a ClosedEvent.
 func (c *conn) writeLoop(dial func() (net.Conn, error)) {
 	defer c.n.wg.Done()
+	defer func() {
+		c.n.openMu.Lock()
+		delete(c.n.open, c.id)
+		c.n.openMu.Unlock()
+	}()
 	if dial != nil {
 		nc, err := dial()
 		if err != nil {
@@ -154,6 +163,7 @@ func (c *conn) writeLoop(dial func() (net.Conn, error)) {
 		select {
 		case <-c.wake:
 		case <-c.n.done:
+			c.abort() // the reader may be blocked reading: wake it
 			return
 		}
 	}

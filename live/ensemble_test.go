@@ -6,7 +6,9 @@ package live
 
 import (
 	"bytes"
+	"fmt"
 	"log"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -117,6 +119,25 @@ func TestEnsembleElectsAndServes(t *testing.T) {
 	eventually(t, "the observer sees /a", 10*time.Second, func() error {
 		if _, _, err := connect(t, e.Servers()[3:]).Get("/a"); err != nil {
 			return err
+		}
+		return nil
+	})
+}
+
+// TestStopLeavesNoGoroutines: a node's goroutines all end with Stop, and
+// four-letter-word connections do not pile any up while it runs.
+func TestStopLeavesNoGoroutines(t *testing.T) {
+	before := runtime.NumGoroutine()
+	e := startEnsemble(t)
+	for range 3 {
+		fourLetter(t, e.Servers()[0], "srvr")
+	}
+	c := connect(t, e.Servers()[:1])
+	c.Close()
+	e.Stop()
+	eventually(t, "goroutines to end", 10*time.Second, func() error {
+		if n := runtime.NumGoroutine(); n > before+5 {
+			return fmt.Errorf("%d goroutines, %d before the ensemble", n, before)
 		}
 		return nil
 	})

@@ -104,6 +104,12 @@ type Node struct {
 	proposals proposalSizes
 
 	nextConn atomic.Uint64
+	// open holds every connection whose writer still runs, including
+	// those the loop has let go of (closed here and still flushing, or a
+	// four-letter word being answered): Stop aborts them all, so no
+	// goroutine outlives it.
+	openMu sync.Mutex
+	open   map[zab.ConnID]*conn
 }
 
 // NewNode opens the data dir and builds the server; Start runs it.
@@ -135,7 +141,7 @@ func NewNode(cfg Config) (*Node, error) {
 		rng:   mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 		items: make(chan loopItem, loopQueueMax), done: make(chan struct{}), loopDone: make(chan struct{}),
 		fsyncWake: make(chan struct{}, 1),
-		conns:     map[zab.ConnID]*conn{}, timers: map[zab.TimerID]*time.Timer{},
+		conns:     map[zab.ConnID]*conn{}, timers: map[zab.TimerID]*time.Timer{}, open: map[zab.ConnID]*conn{},
 		proposals: newProposalSizes()}
 	n.started = time.Now()
 	n.startWall = n.started.UnixNano()
@@ -218,9 +224,11 @@ func (n *Node) Stop() {
 			<-n.loopDone
 		}
 		// The loop has exited: its state is ours now.
-		for _, c := range n.conns {
+		n.openMu.Lock()
+		for _, c := range n.open {
 			c.abort()
 		}
+		n.openMu.Unlock()
 		for _, t := range n.timers {
 			t.Stop()
 		}
@@ -445,6 +453,7 @@ func (n *Node) admitConn(nc net.Conn, port zab.Port) {
 		}
 		if err != nil {
 			n.log.Printf("refusing %s on the %s port: %v", nc.RemoteAddr(), portName(port), err)
+			n.forget(c)
 			nc.Close()
 			return
 		}
@@ -452,12 +461,20 @@ func (n *Node) admitConn(nc net.Conn, port zab.Port) {
 	}
 	c.nc = nc
 	if !n.post(loopItem{fn: func() { n.conns[c.id] = c }}) {
+		n.forget(c)
 		nc.Close()
 		return
 	}
 	n.wg.Add(2)
 	go c.writeLoop(nil)
 	go c.readLoop()
+}
+
+// forget drops a connection that never got its goroutines.
+func (n *Node) forget(c *conn) {
+	n.openMu.Lock()
+	delete(n.open, c.id)
+	n.openMu.Unlock()
 }
 
 func (n *Node) isPeer(id zab.ServerID) bool {

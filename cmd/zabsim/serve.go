@@ -72,6 +72,21 @@ stops cleanly. Exit status 2 for a bad configuration.`,
 
 func serveRun(opts *serveOptions) error {
 	logger := log.New(opts.Log, "", log.LstdFlags|log.Lmicroseconds)
+	stopped := opts.Stop
+	if stopped == nil {
+		// From the start: a signal while the servers come up stops them
+		// cleanly too.
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+		defer signal.Stop(sig)
+		ch := make(chan struct{})
+		go func() {
+			s := <-sig
+			logger.Printf("%s: stopping", s)
+			close(ch)
+		}()
+		stopped = ch
+	}
 	var stop func()
 	var connect string
 	switch {
@@ -97,20 +112,9 @@ func serveRun(opts *serveOptions) error {
 	if opts.Ready != nil {
 		opts.Ready(connect)
 	}
-	waitStop(opts.Stop)
+	<-stopped
 	stop()
 	return nil
-}
-
-func waitStop(stop <-chan struct{}) {
-	if stop != nil {
-		<-stop
-		return
-	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
-	<-sig
 }
 
 func startServeEnsemble(opts *serveOptions, logger *log.Logger) (*live.Ensemble, error) {

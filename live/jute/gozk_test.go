@@ -213,7 +213,7 @@ func (f *fakeZK) read(op tree.OpCode, rec *tree.PathWatchRequest) (tree.Code, an
 		return tree.OK, &zab.StatResponse{Stat: f.stat(rec.Path)}
 	case tree.OpGetData:
 		return tree.OK, &zab.GetDataResponse{Data: data, Stat: f.stat(rec.Path)}
-	case tree.OpGetChildren2:
+	case tree.OpGetChildren, tree.OpGetChildren2:
 		kids := []string{}
 		for p := range f.nodes {
 			if p != "/" && tree.ParentPath(p) == rec.Path {
@@ -221,6 +221,9 @@ func (f *fakeZK) read(op tree.OpCode, rec *tree.PathWatchRequest) (tree.Code, an
 			}
 		}
 		sort.Strings(kids)
+		if op == tree.OpGetChildren {
+			return tree.OK, &zab.GetChildrenResponse{Children: kids}
+		}
 		return tree.OK, &zab.GetChildren2Response{Children: kids, Stat: f.stat(rec.Path)}
 	}
 	return tree.Unimplemented, nil

@@ -20,7 +20,9 @@ import (
 //	getAllChildrenNumber              (path)               *tree.PathRequest
 //	getEphemerals                     (prefixPath)         *tree.PathRequest
 //	setACL                            SetACLRequest        *tree.SetACLRequest
-//	check                             CheckVersionRequest  *tree.CheckVersionRequest
+//	check                             CheckVersionRequest  *tree.CheckVersionRequest (3.8.0 takes a
+//	                                                            stand-alone check; branch-3.8's
+//	                                                            Request.isValid refuses it)
 //	multi, multiRead                  MultiOperationRecord *tree.MultiRequest
 //	checkWatches, removeWatches       (path, type)         *tree.RemoveWatchesRequest
 //	addWatch                          AddWatchRequest      *tree.AddWatchRequest
@@ -35,7 +37,7 @@ import (
 // ContainerManager builds), sasl (no SASL here), notification and error,
 // and any other number.
 
-// decodeRequestRecord reads the record of a request of type op. ok is false
+// requestRecord reads the record of a request of type op. ok is false
 // for an op a client may not send; d.err is set for a bad record.
 func (d *decoder) requestRecord(op tree.OpCode) (rec any, ok bool) {
 	switch op {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strconv"
@@ -193,14 +194,40 @@ func (c *conn) readPeer(r io.Reader) error {
 			return err
 		}
 		m, err := decodePeerMessage(buf)
+		if err == nil {
+			err = checkSender(c.peer, m)
+		}
 		if err != nil {
-			c.n.log.Printf("conn %d from server %d: %v: closing", c.id, c.peer, err)
+			c.n.log.Printf("conn %d with server %d: %v: closing", c.id, c.peer, err)
 			return err
 		}
 		if !c.n.post(loopItem{ev: zab.MessageEvent{Conn: c.id, Msg: m}}) {
 			return nil
 		}
 	}
+}
+
+// checkSender holds a message's own sender id to the connection's: zab
+// learns who speaks from the message (a notification's sid, FOLLOWERINFO's
+// sid), as the simulator delivers it, and the hello must agree, so a
+// confused or lying peer cannot vote or follow under another's name.
+func checkSender(peer zab.ServerID, m zab.Message) error {
+	var sid zab.ServerID
+	switch m := m.(type) {
+	case *zab.Notification:
+		sid = m.Sid
+	case *zab.Packet:
+		if m.Type != zab.PacketFollowerInfo && m.Type != zab.PacketObserverInfo {
+			return nil
+		}
+		sid = m.Sid
+	default:
+		return nil
+	}
+	if sid != peer {
+		return fmt.Errorf("%s claims to come from server %d", m, sid)
+	}
+	return nil
 }
 
 // dialPeer opens a connection to a peer's port and says who we are.

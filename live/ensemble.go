@@ -30,6 +30,9 @@ type EnsembleConfig struct {
 	// Logger gets every server's lines, prefixed zkN; nil: stderr.
 	Logger *log.Logger
 	Debug  bool
+	// Observe, if set, sees every server's observations, on that
+	// server's loop: it must not block.
+	Observe func(zab.ServerID, zab.Observation)
 }
 
 // Ensemble is the running servers.
@@ -127,8 +130,12 @@ func (e *Ensemble) Config(id zab.ServerID) Config {
 	if logger == nil {
 		logger = log.New(os.Stderr, "", log.LstdFlags|log.Lmicroseconds)
 	}
-	return Config{Server: zc, Addrs: e.addrs, DataDir: e.dataDir(id), ClientHost: "127.0.0.1",
+	cfg := Config{Server: zc, Addrs: e.addrs, DataDir: e.dataDir(id), ClientHost: "127.0.0.1",
 		Logger: log.New(logger.Writer(), fmt.Sprintf("%szk%d ", logger.Prefix(), id), logger.Flags()), Debug: e.cfg.Debug}
+	if obs := e.cfg.Observe; obs != nil {
+		cfg.Observe = func(o zab.Observation) { obs(id, o) }
+	}
+	return cfg
 }
 
 // Start starts (or restarts, from its data dir) server id.

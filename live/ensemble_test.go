@@ -46,10 +46,16 @@ func startEnsemble(t *testing.T) *Ensemble {
 
 func startEnsembleLogs(t *testing.T) (*Ensemble, *logBuffer) {
 	t.Helper()
+	return startEnsembleWith(t, nil)
+}
+
+func startEnsembleWith(t *testing.T, observe func(zab.ServerID, zab.Observation)) (*Ensemble, *logBuffer) {
+	t.Helper()
 	logs := &logBuffer{}
 	e, err := StartEnsemble(EnsembleConfig{Voters: 3, Observers: 1, DataDir: t.TempDir(),
-		Logger: log.New(logs, "", log.Lmicroseconds),
-		Tune:   func(c *zab.Config) { c.TickTime = 500 * 1e6 }})
+		Logger:  log.New(logs, "", log.Lmicroseconds),
+		Tune:    func(c *zab.Config) { c.TickTime = 500 * 1e6 },
+		Observe: observe})
 	if err != nil {
 		t.Fatal(err)
 	}

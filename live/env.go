@@ -102,6 +102,9 @@ func (n *Node) Observe(o zab.Observation) {
 	default:
 		n.debugf("%s", o)
 	}
+	if n.cfg.Observe != nil {
+		n.cfg.Observe(o)
+	}
 	if o.Kind == zab.ObsFatal {
 		n.failed = true
 		go n.Stop()

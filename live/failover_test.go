@@ -18,7 +18,16 @@ import (
 )
 
 func TestLeaderKillAndRestart(t *testing.T) {
-	e, logs := startEnsembleLogs(t)
+	// established receives the time of every leader's establishment.
+	established := make(chan time.Time, 16)
+	e, logs := startEnsembleWith(t, func(_ zab.ServerID, o zab.Observation) {
+		if o.Kind == zab.ObsEstablished {
+			select {
+			case established <- time.Now():
+			default:
+			}
+		}
+	})
 	old, err := e.WaitLeader(20 * time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +42,10 @@ func TestLeaderKillAndRestart(t *testing.T) {
 		}
 	}
 	session := c.SessionID()
+	for len(established) > 0 {
+		<-established
+	}
+	killed := time.Now()
 	e.Kill(old)
 
 	leader, err := e.WaitLeader(30 * time.Second)
@@ -42,6 +55,7 @@ func TestLeaderKillAndRestart(t *testing.T) {
 	if leader == old {
 		t.Fatalf("zk%d still leads after it was killed", old)
 	}
+	t.Logf("zk%d killed; zk%d established as leader %s later", old, leader, (<-established).Sub(killed).Round(time.Millisecond))
 	// A request in flight when the connection broke fails; the session
 	// does not: the client reconnects and carries on.
 	eventually(t, "a write after the leader died", 30*time.Second, func() error {

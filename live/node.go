@@ -57,6 +57,9 @@ type Config struct {
 	Debug bool
 	// Seed seeds the server's random stream; 0 draws one from crypto/rand.
 	Seed uint64
+	// Observe, if set, sees every observation the server reports (for
+	// metrics or tests). It runs on the loop and must not block.
+	Observe func(zab.Observation)
 }
 
 // loopItem is one thing for the loop to do: step an event, or run fn.
@@ -288,6 +291,13 @@ func (n *Node) loop() {
 	defer n.wg.Done()
 	defer close(n.loopDone)
 	for {
+		// A stopped node steps nothing more, however much is queued: a
+		// select with both ready would pick at random.
+		select {
+		case <-n.done:
+			return
+		default:
+		}
 		select {
 		case <-n.done:
 			return

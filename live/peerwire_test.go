@@ -245,3 +245,24 @@ func FuzzPeerWire(f *testing.F) {
 		}
 	})
 }
+
+func TestCheckSender(t *testing.T) {
+	cases := []struct {
+		name string
+		m    zab.Message
+		ok   bool
+	}{
+		{"notification from the hello's server", &zab.Notification{Sid: 2}, true},
+		{"notification in another's name", &zab.Notification{Sid: 3}, false},
+		{"FOLLOWERINFO in another's name", &zab.Packet{Type: zab.PacketFollowerInfo, Sid: 3}, false},
+		{"OBSERVERINFO from the hello's server", &zab.Packet{Type: zab.PacketObserverInfo, Sid: 2}, true},
+		{"ACK names nobody", &zab.Packet{Type: zab.PacketAck, Sid: 0}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := checkSender(2, tc.m); (err == nil) != tc.ok {
+				t.Fatalf("checkSender(2, %s) = %v", tc.m, err)
+			}
+		})
+	}
+}

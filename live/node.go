@@ -44,7 +44,9 @@ type Config struct {
 	Server zab.Config
 	// Addrs has every server of Server.Peers, this one included.
 	Addrs map[zab.ServerID]PeerAddr
-	// DataDir holds myid and, under version-2, the server's files.
+	// DataDir holds myid and, under zabsim/, the server's files: not
+	// ZooKeeper's version-2, whose log and snapshot names zab would take
+	// for its own and fail to read.
 	DataDir string
 	// ClientHost is the address the client port binds ("" = all).
 	ClientHost string
@@ -128,7 +130,7 @@ func NewNode(cfg Config) (*Node, error) {
 			return nil, fmt.Errorf("live: server.%d has no address", p.ID)
 		}
 	}
-	disk, err := openDisk(filepath.Join(cfg.DataDir, "version-2"))
+	disk, err := openDisk(filepath.Join(cfg.DataDir, "zabsim"))
 	if err != nil {
 		return nil, err
 	}

@@ -50,7 +50,7 @@ files, so real ZooKeeper clients (zkCli.sh, go-zookeeper, kazoo) can use it.
       observer), server n on client port base+n-1, quorum base+10+n-1,
       election base+20+n-1; prints the connect string.
 
-The data is zabsim's own format (under dataDir/version-2), not ZooKeeper's.
+The data is zabsim's own format (under dataDir/zabsim), not ZooKeeper's.
 The client port answers ruok, srvr, stat, mntr and conf. SIGINT or SIGTERM
 stops cleanly. Exit status 2 for a bad configuration.`,
 		Args: cobra.NoArgs,

@@ -20,29 +20,47 @@ func TestGoZookeeperOps(t *testing.T) {
 	e := startEnsemble(t)
 	c := connect(t, e.Servers()[:1])
 	other := connect(t, e.Servers()[1:2])
-	acl := zk.WorldACL(zk.PermAll)
+	// Subtests run in order on one ensemble: each starts from the tree
+	// the one before left.
+	t.Run("create", func(t *testing.T) { opsCreate(t, c) })
+	t.Run("set fires watches set on another server", func(t *testing.T) { opsWatches(t, c, other) })
+	t.Run("multi", func(t *testing.T) { opsMulti(t, c) })
+	t.Run("reads after sync", func(t *testing.T) { opsReads(t, other) })
+	t.Run("delete and session close", func(t *testing.T) { opsDelete(t, c, other) })
+}
 
-	if _, err := c.Create("/app", []byte("v0"), 0, acl); err != nil {
+var openACL = zk.WorldACL(zk.PermAll)
+
+func opsCreate(t *testing.T, c *zk.Conn) {
+	if _, err := c.Create("/app", []byte("v0"), 0, openACL); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Create("/app", nil, 0, acl); !errors.Is(err, zk.ErrNodeExists) {
+	if _, err := c.Create("/app", nil, 0, openACL); !errors.Is(err, zk.ErrNodeExists) {
 		t.Fatalf("create again: %v, want node exists", err)
 	}
-	seq, err := c.Create("/app/item-", []byte("x"), zk.FlagSequence, acl)
-	if err != nil || seq != "/app/item-0000000000" {
+	if seq, err := c.Create("/app/item-", []byte("x"), zk.FlagSequence, openACL); err != nil || seq != "/app/item-0000000000" {
 		t.Fatalf("sequential create = %q, %v", seq, err)
 	}
-	eph, err := c.Create("/app/eph", nil, zk.FlagEphemeral, acl)
-	if err != nil || eph != "/app/eph" {
+	if eph, err := c.Create("/app/eph", nil, zk.FlagEphemeral, openACL); err != nil || eph != "/app/eph" {
 		t.Fatalf("ephemeral create = %q, %v", eph, err)
 	}
+}
 
-	// A data watch set on another server fires on a write through this one.
-	_, _, dataWatch, err := other.GetW("/app")
-	if err != nil {
-		t.Fatal(err)
+// waitEvent waits for a watch to fire with the type and path given.
+func waitEvent(t *testing.T, ch <-chan zk.Event, typ zk.EventType, path string) {
+	t.Helper()
+	select {
+	case ev := <-ch:
+		if ev.Type != typ || ev.Path != path {
+			t.Fatalf("watch fired %+v, want %v on %s", ev, typ, path)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no %v on %s in 10s", typ, path)
 	}
-	_, _, childWatch, err := other.ChildrenW("/app")
+}
+
+func opsWatches(t *testing.T, c, other *zk.Conn) {
+	_, _, dataWatch, err := other.GetW("/app")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,17 +71,16 @@ func TestGoZookeeperOps(t *testing.T) {
 	if _, err := c.Set("/app", []byte("v2"), 0); !errors.Is(err, zk.ErrBadVersion) {
 		t.Fatalf("set with a stale version: %v, want bad version", err)
 	}
-	select {
-	case ev := <-dataWatch:
-		if ev.Type != zk.EventNodeDataChanged || ev.Path != "/app" {
-			t.Fatalf("data watch fired %+v", ev)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("data watch did not fire")
-	}
+	waitEvent(t, dataWatch, zk.EventNodeDataChanged, "/app")
+}
 
+func opsMulti(t *testing.T, c *zk.Conn) {
+	_, _, childWatch, err := c.ChildrenW("/app")
+	if err != nil {
+		t.Fatal(err)
+	}
 	res, err := c.Multi(
-		&zk.CreateRequest{Path: "/app/m1", Data: []byte("m"), Acl: acl},
+		&zk.CreateRequest{Path: "/app/m1", Data: []byte("m"), Acl: openACL},
 		&zk.SetDataRequest{Path: "/app/m1", Data: []byte("n"), Version: 0},
 		&zk.CheckVersionRequest{Path: "/app", Version: 1},
 		&zk.DeleteRequest{Path: "/app/m1", Version: 1},
@@ -71,54 +88,41 @@ func TestGoZookeeperOps(t *testing.T) {
 	if err != nil || len(res) != 4 || res[0].String != "/app/m1" {
 		t.Fatalf("multi = %+v, %v", res, err)
 	}
-	select {
-	case ev := <-childWatch:
-		if ev.Type != zk.EventNodeChildrenChanged || ev.Path != "/app" {
-			t.Fatalf("child watch fired %+v", ev)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("child watch did not fire")
-	}
+	waitEvent(t, childWatch, zk.EventNodeChildrenChanged, "/app")
 	if _, err := c.Multi(&zk.CheckVersionRequest{Path: "/app", Version: 7}, &zk.DeleteRequest{Path: "/app", Version: -1}); !errors.Is(err, zk.ErrBadVersion) {
 		t.Fatalf("failing multi: %v, want bad version", err)
 	}
+}
 
-	// The other server reads its own session's view after sync.
+func opsReads(t *testing.T, other *zk.Conn) {
 	if _, err := other.Sync("/app"); err != nil {
 		t.Fatal(err)
 	}
-	kids, _, err := other.Children("/app")
-	if err != nil || len(kids) != 2 {
+	if kids, _, err := other.Children("/app"); err != nil || len(kids) != 2 {
 		t.Fatalf("children = %v, %v", kids, err)
 	}
-	data, _, err := other.Get("/app")
-	if err != nil || string(data) != "v1" {
+	if data, _, err := other.Get("/app"); err != nil || string(data) != "v1" {
 		t.Fatalf("get = %q, %v", data, err)
 	}
-	ok, _, err := other.Exists("/nope")
-	if err != nil || ok {
+	if ok, _, err := other.Exists("/nope"); err != nil || ok {
 		t.Fatalf("exists /nope = %t, %v", ok, err)
 	}
+}
+
+func opsDelete(t *testing.T, c, other *zk.Conn) {
 	if err := c.Delete("/app", -1); !errors.Is(err, zk.ErrNotEmpty) {
 		t.Fatalf("delete non-empty: %v", err)
 	}
-	if err := c.Delete(seq, 0); err != nil {
+	if err := c.Delete("/app/item-0000000000", 0); err != nil {
 		t.Fatal(err)
 	}
 	// Closing the session removes its ephemeral.
-	_, _, gone, err := other.ExistsW(eph)
+	_, _, gone, err := other.ExistsW("/app/eph")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Close()
-	select {
-	case ev := <-gone:
-		if ev.Type != zk.EventNodeDeleted {
-			t.Fatalf("ephemeral watch fired %+v", ev)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("the closed session's ephemeral was not deleted")
-	}
+	waitEvent(t, gone, zk.EventNodeDeleted, "/app/eph")
 }
 
 // rawClient opens a client connection and completes the handshake by
@@ -225,13 +229,12 @@ func TestBadClientIsCutOffAlone(t *testing.T) {
 func TestPipelinedRequests(t *testing.T) {
 	e := startEnsemble(t)
 	c := connect(t, e.Servers()[1:2])
-	acl := zk.WorldACL(zk.PermAll)
 	const n = 200
 	errs := make(chan error, n)
 	for i := range n {
 		go func() {
 			p := fmt.Sprintf("/p%03d", i)
-			if _, err := c.Create(p, []byte(p), 0, acl); err != nil {
+			if _, err := c.Create(p, []byte(p), 0, openACL); err != nil {
 				errs <- err
 				return
 			}

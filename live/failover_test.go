@@ -109,3 +109,44 @@ func recoveredFromDisk(logs string, id zab.ServerID) bool {
 	}
 	return false
 }
+
+// TestWholeEnsembleRestarts: every server dies and comes back from its
+// data dir; what was acknowledged before is still there.
+func TestWholeEnsembleRestarts(t *testing.T) {
+	e := startEnsemble(t)
+	c := connect(t, e.Servers()[:3])
+	acl := zk.WorldACL(zk.PermAll)
+	for i := range 30 {
+		if _, err := c.Create(fmt.Sprintf("/durable-%02d", i), []byte{byte(i)}, 0, acl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Set("/durable-07", []byte("seven"), 0); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	e.Stop()
+	for _, id := range e.IDs() {
+		if err := e.Start(id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.WaitLeader(30 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	rc := connect(t, e.Servers()[:3])
+	eventually(t, "the writes after the restart", 20*time.Second, func() error {
+		kids, _, err := rc.Children("/")
+		if err != nil {
+			return err
+		}
+		if n := len(kids); n != 31 { // 30 and /zookeeper
+			return fmt.Errorf("%d children of /: %v", n, kids)
+		}
+		data, st, err := rc.Get("/durable-07")
+		if err != nil || string(data) != "seven" || st.Version != 1 {
+			return fmt.Errorf("/durable-07 = %q version %d, %v", data, st.Version, err)
+		}
+		return nil
+	})
+}

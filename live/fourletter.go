@@ -173,6 +173,8 @@ func (n *Node) monitor(b *strings.Builder, st zab.Stats) {
 	}
 	line("version", Version)
 	line("server_state", modeName(st.State))
+	// QuorumPeer.getDetailedPeerState: a serving server is in broadcast.
+	line("peer_state", strings.ToLower(st.State.String())+" - broadcast")
 	line("uptime", time.Since(n.started).Milliseconds())
 	line("avg_latency", lavg)
 	line("max_latency", lmax)
@@ -184,6 +186,7 @@ func (n *Node) monitor(b *strings.Builder, st zab.Stats) {
 	line("znode_count", st.Nodes)
 	line("watch_count", st.Watches)
 	line("ephemerals_count", st.Ephemerals)
+	line("approximate_data_size", st.ApproxDataSize)
 	line("global_sessions", st.Sessions)
 	line("local_sessions", 0)
 	line("open_file_descriptor_count", openFDs())
@@ -229,7 +232,9 @@ func (n *Node) dumpConf(b *strings.Builder) {
 		if p.Observer {
 			role = "observer"
 		}
-		fmt.Fprintf(b, "server.%d=%s:%d:%d:%s;%s:%d\n", p.ID, a.Host, a.QuorumPort, a.ElectionPort, role, a.Host, a.ClientPort)
+		// No ";clientAddr": 3.8 leaves it out when it came from the
+		// static config (QuorumServer.toString, isClientAddrFromStatic).
+		fmt.Fprintf(b, "server.%d=%s:%d:%d:%s\n", p.ID, a.Host, a.QuorumPort, a.ElectionPort, role)
 	}
 	b.WriteString("version=0")
 }

@@ -51,11 +51,11 @@ func TestFourLetterWords(t *testing.T) {
 			}
 		}
 		mntr := fourLetter(t, addr, "mntr")
-		if !strings.Contains(mntr, "zk_server_state\t") || !strings.Contains(mntr, "zk_znode_count\t") {
+		if !strings.Contains(mntr, "zk_server_state\t") || !strings.Contains(mntr, "zk_znode_count\t") || !strings.Contains(mntr, " - broadcast\n") {
 			t.Fatalf("mntr:\n%s", mntr)
 		}
 		conf := fourLetter(t, addr, "conf")
-		if !strings.Contains(conf, "serverId=") || !strings.Contains(conf, "membership: \nserver.1=127.0.0.1:") {
+		if !strings.Contains(conf, "serverId=") || !strings.Contains(conf, "membership: \nserver.1=127.0.0.1:") || strings.Contains(conf, ";") {
 			t.Fatalf("conf:\n%s", conf)
 		}
 	}

@@ -5,16 +5,19 @@ package zab
 // changes nothing and draws nothing from the environment, so it may be
 // called between steps without touching behaviour.
 type Stats struct {
-	State       State
-	Serving     bool     // answering clients
-	Leader      ServerID // the leader it follows (itself when leading); 0 if none
-	LastZxid    Zxid     // last applied (getLastProcessedZxid)
-	Nodes       int      // znodes (getNodeCount)
-	Watches     int
-	Ephemerals  int
-	Sessions    int // sessions the database knows (zk_global_sessions)
-	Clients     int // client connections the server knows of
-	Outstanding int // client requests queued and not yet answered
+	State      State
+	Serving    bool     // answering clients
+	Leader     ServerID // the leader it follows (itself when leading); 0 if none
+	LastZxid   Zxid     // last applied (getLastProcessedZxid)
+	Nodes      int      // znodes (getNodeCount)
+	Watches    int
+	Ephemerals int
+	// ApproxDataSize is DataTree.approximateDataSize: the length of every
+	// node's path and data.
+	ApproxDataSize int64
+	Sessions       int // sessions the database knows (zk_global_sessions)
+	Clients        int // client connections the server knows of
+	Outstanding    int // client requests queued and not yet answered
 
 	// Leader only.
 	Learners         int // connected learners (zk_learners)
@@ -34,6 +37,10 @@ func (s *Server) Stats() Stats {
 	}
 	for _, id := range s.db.tree.Sessions() {
 		st.Ephemerals += len(s.db.tree.Ephemerals(id))
+	}
+	for _, p := range s.db.tree.Paths() {
+		d, _ := s.db.tree.Data(p)
+		st.ApproxDataSize += int64(len(p) + len(d))
 	}
 	for _, cc := range s.clients {
 		st.Outstanding += len(cc.queue)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -191,4 +192,74 @@ func freeBasePort() (int, error) {
 		}
 	}
 	return 0, errors.New("no free range of 30 ports")
+}
+
+// TestServeStopsOnSignal runs serve in a child process (this test binary,
+// re-executed as the helper below) and stops it with SIGTERM: it must
+// exit cleanly.
+func TestServeStopsOnSignal(t *testing.T) {
+	if os.Getenv("ZABSIM_SERVE_CHILD") != "" {
+		t.Skip("in the child")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelperProcess$", "-test.v")
+	cmd.Env = append(os.Environ(), "ZABSIM_SERVE_CHILD="+t.TempDir())
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	ready := make(chan string, 1)
+	go func() {
+		buf := make([]byte, 4096)
+		var seen string
+		for {
+			n, err := stdout.Read(buf)
+			seen += string(buf[:n])
+			if strings.Contains(seen, "127.0.0.1:") {
+				ready <- seen
+				io.Copy(io.Discard, stdout)
+				return
+			}
+			if err != nil {
+				ready <- ""
+				return
+			}
+		}
+	}()
+	select {
+	case s := <-ready:
+		if s == "" {
+			t.Fatal("the child ended before printing its connect string")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no connect string from the child in 30s")
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve did not exit cleanly on SIGTERM: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve still runs 30s after SIGTERM")
+	}
+}
+
+// TestServeHelperProcess is the child of TestServeStopsOnSignal.
+func TestServeHelperProcess(t *testing.T) {
+	dir := os.Getenv("ZABSIM_SERVE_CHILD")
+	if dir == "" {
+		t.Skip("only run as TestServeStopsOnSignal's child")
+	}
+	err := serveRun(&serveOptions{Ensemble: "1", Data: dir, Out: os.Stdout, Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -114,8 +114,9 @@ func (s *Server) readPath(cc *clientConn, op tree.OpCode, path string, w tree.Wa
 		if code != tree.OK {
 			return code, nil
 		}
-		// A copy the client owns; empty stays empty and null null, as
-		// they go out on the wire as length 0 and -1.
+		// A copy the client owns; empty stays empty and null null: on
+		// the wire they are length 0 and -1, and clients tell them apart
+		// (kazoo's Counter decodes b"" but not None).
 		return tree.OK, &GetDataResponse{Data: bytes.Clone(data), Stat: st}
 	case tree.OpGetChildren, tree.OpGetChildren2:
 		kids, st, code := t.GetChildren(path, cc.auth, w)

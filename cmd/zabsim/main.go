@@ -39,7 +39,7 @@ what the clients saw was allowed. One seed reproduces a run bit for bit.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(scenariosCmd(), runCmd(), replayCmd(), sweepCmd(), reportCmd(), planCmd(), shrinkCmd(), conformCmd(), zooCmd(nil), benchCmd(nil))
+	root.AddCommand(scenariosCmd(), runCmd(), replayCmd(), sweepCmd(), reportCmd(), planCmd(), shrinkCmd(), conformCmd(), zooCmd(nil), benchCmd(nil), serveCmd(nil))
 	err := root.Execute()
 	switch {
 	case err == nil:

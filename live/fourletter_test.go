@@ -45,6 +45,11 @@ func TestFourLetterWords(t *testing.T) {
 				t.Fatalf("srvr lacks %q:\n%s", want, srvr)
 			}
 		}
+		// The connected server has applied /e: 4 nodes of a fresh tree,
+		// /e, and the root counted twice as Java's getNodeCount does.
+		if addr == e.Servers()[0] && !strings.Contains(srvr, "Node count: 6\n") {
+			t.Fatalf("srvr of the server that created /e, want Node count: 6:\n%s", srvr)
+		}
 		for _, line := range strings.Split(srvr, "\n") {
 			if m, ok := strings.CutPrefix(line, "Mode: "); ok {
 				modes[m]++

@@ -9,7 +9,7 @@ type Stats struct {
 	Serving    bool     // answering clients
 	Leader     ServerID // the leader it follows (itself when leading); 0 if none
 	LastZxid   Zxid     // last applied (getLastProcessedZxid)
-	Nodes      int      // znodes (getNodeCount)
+	Nodes      int      // znodes as getNodeCount counts them: the root twice
 	Watches    int
 	Ephemerals int
 	// ApproxDataSize is DataTree.approximateDataSize: the length of every
@@ -27,10 +27,12 @@ type Stats struct {
 	PendingSyncs     int // syncs waiting for a commit (zk_pending_syncs)
 }
 
-// Stats takes the snapshot.
+// Stats takes the snapshot. Nodes counts the root twice, as
+// DataTree.getNodeCount does: Java's node map holds the root under "" as
+// well as "/", so a fresh ZooKeeper reports 5 nodes where it has 4.
 func (s *Server) Stats() Stats {
 	st := Stats{State: s.state, Serving: s.serving, LastZxid: s.db.lastProcessed(),
-		Nodes: s.db.tree.Size(), Watches: s.db.tree.WatchCount(), Sessions: len(s.db.sessions),
+		Nodes: s.db.tree.Size() + 1, Watches: s.db.tree.WatchCount(), Sessions: len(s.db.sessions),
 		Clients: len(s.clients)}
 	if s.state != Looking {
 		st.Leader = s.currentVote.Leader

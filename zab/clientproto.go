@@ -85,7 +85,15 @@ type (
 	MultiResponse                struct{ Results []tree.OpResult }
 	GetEphemeralsResponse        struct{ Paths []string }
 	GetAllChildrenNumberResponse struct{ Total int32 }
+	// WhoAmIResponse lists the connection's authenticated ids as
+	// ClientInfo(authScheme, user), in the order its auth set iterates.
+	WhoAmIResponse struct{ ClientInfo []ClientInfo }
 )
+
+// ClientInfo is one id a whoAmI answers with: its scheme and the user its
+// provider names (AuthenticationProvider.getUserName: the text before the
+// first ':' for digest, the id itself for ip).
+type ClientInfo struct{ AuthScheme, User string }
 
 func (m *ConnectRequest) String() string {
 	return fmt.Sprintf("CONNECT session=%#x lastZxid=%s timeout=%d", int64(m.SessionID), m.LastZxidSeen, m.Timeout)

@@ -2,6 +2,7 @@ package zab
 
 import (
 	"bytes"
+	"strings"
 
 	"github.com/zabsim/zabsim/tree"
 )
@@ -91,7 +92,11 @@ func (s *Server) read(cc *clientConn, req *Request) *Reply {
 	case *tree.MultiRequest:
 		r.Record = s.multiRead(cc, rec)
 	case nil:
-		if req.Type != tree.OpPing {
+		switch req.Type {
+		case tree.OpPing:
+		case tree.OpWhoAmI:
+			r.Record = whoAmI(cc.auth)
+		default:
 			r.Err = tree.BadArguments
 		}
 	default:
@@ -160,6 +165,19 @@ func (s *Server) multiRead(cc *clientConn, m *tree.MultiRequest) *MultiResponse 
 			res.Type = tree.OpError
 		}
 		out.Results = append(out.Results, res)
+	}
+	return out
+}
+
+// whoAmI is AuthUtil.getClientInfos over the connection's ids.
+func whoAmI(auth []tree.ID) *WhoAmIResponse {
+	out := &WhoAmIResponse{ClientInfo: make([]ClientInfo, 0, len(auth))}
+	for _, id := range auth {
+		user := id.ID
+		if id.Scheme == "digest" {
+			user, _, _ = strings.Cut(id.ID, ":")
+		}
+		out.ClientInfo = append(out.ClientInfo, ClientInfo{AuthScheme: id.Scheme, User: user})
 	}
 	return out
 }

@@ -257,3 +257,21 @@ func TestAuthByTypeEchoesTheXid(t *testing.T) {
 	assert.Equal(t, tree.AuthFailed, other.reply(bad).Err)
 	assert.True(t, other.closed, "an unknown scheme ends the connection")
 }
+
+// whoAmI answers the connection's ids as AuthUtil.getClientInfos does: the
+// ip id every connection has, then a digest id named by its user.
+func TestWhoAmI(t *testing.T) {
+	n := upEnsemble(t, 3, 1)
+	c := n.newRawClient()
+	c.connect(2, ConnectRequest{})
+	n.runFor(100 * millisecond)
+	before := c.request(tree.OpWhoAmI, nil)
+	c.request(tree.OpAuth, &tree.AuthRequest{Scheme: "digest", Auth: []byte("alice:secret")})
+	after := c.request(tree.OpWhoAmI, nil)
+	n.runFor(100 * millisecond)
+	require.NotNil(t, c.reply(before))
+	require.NotNil(t, c.reply(after))
+	assert.Equal(t, []ClientInfo{{AuthScheme: "ip", User: "127.0.0.1"}}, c.reply(before).Record.(*WhoAmIResponse).ClientInfo)
+	assert.ElementsMatch(t, []ClientInfo{{AuthScheme: "ip", User: "127.0.0.1"}, {AuthScheme: "digest", User: "alice"}},
+		c.reply(after).Record.(*WhoAmIResponse).ClientInfo)
+}

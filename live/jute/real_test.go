@@ -220,6 +220,8 @@ func TestRealZooKeeper(t *testing.T) {
 	ok(tree.OpSync, &tree.PathRequest{Path: "/j"})
 	ok(tree.OpGetEphemerals, &tree.PathRequest{Path: "/"})
 	ok(tree.OpGetAllChildrenNumber, &tree.PathRequest{Path: "/j"})
+	r = ok(tree.OpWhoAmI, nil)
+	assert.Equal(t, []zab.ClientInfo{{AuthScheme: "ip", User: "127.0.0.1"}}, r.Record.(*zab.WhoAmIResponse).ClientInfo)
 	ok(tree.OpAddWatch, &tree.AddWatchRequest{Path: "/j/box", Mode: tree.AddWatchPersistentRecursive})
 	ok(tree.OpCheckWatches, &tree.RemoveWatchesRequest{Path: "/j/box", Type: tree.WatcherAny})
 	ok(tree.OpRemoveWatches, &tree.RemoveWatchesRequest{Path: "/j/box", Type: tree.WatcherAny}) // fires PersistentWatchRemoved

@@ -25,6 +25,7 @@ import (
 //	*zab.MultiResponse                MultiResponse, for multi and multiRead
 //	*zab.GetEphemeralsResponse        GetEphemeralsResponse(ephemerals)
 //	*zab.GetAllChildrenNumberResponse GetAllChildrenNumberResponse(totalNumber)
+//	*zab.WhoAmIResponse               WhoAmIResponse(clientInfo: ClientInfo(authScheme, user))
 //	*zab.WatcherEvent                 WatcherEvent(type, state, path)
 //	nil                               nothing, except for a successful addWatch:
 //	                                  ErrorResponse(0), which Java's client reads
@@ -62,6 +63,15 @@ func appendReplyBody(b []byte, op tree.OpCode, r *zab.Reply) ([]byte, error) {
 		b = appendStrings(b, rec.Paths)
 	case *zab.GetAllChildrenNumberResponse:
 		b = appendI32(b, rec.Total)
+	case *zab.WhoAmIResponse:
+		if rec.ClientInfo == nil {
+			b = appendI32(b, -1)
+			break
+		}
+		b = appendI32(b, int32(len(rec.ClientInfo)))
+		for _, ci := range rec.ClientInfo {
+			b = appendString(appendString(b, ci.AuthScheme), ci.User)
+		}
 	case *zab.WatcherEvent:
 		b = appendString(appendI32(appendI32(b, int32(rec.Type)), int32(rec.State)), rec.Path)
 	default:
@@ -125,8 +135,7 @@ func statOrZero(s *tree.Stat) tree.Stat {
 
 // replyRecord reads the record of a successful reply to a request of type
 // op: the inverse of appendReplyBody. Ops whose reply has no record give
-// nil (addWatch's ErrorResponse is read and dropped; a whoAmI reply, which
-// zab has no type for, is skipped).
+// nil (addWatch's ErrorResponse is read and dropped).
 func (d *decoder) replyRecord(op tree.OpCode) any {
 	switch op {
 	case tree.OpCreate:
@@ -154,6 +163,16 @@ func (d *decoder) replyRecord(op tree.OpCode) any {
 		return &zab.GetAllChildrenNumberResponse{Total: d.i32("GetAllChildrenNumberResponse.totalNumber")}
 	case tree.OpAddWatch:
 		d.i32("ErrorResponse.err")
+	case tree.OpWhoAmI:
+		n := d.length("WhoAmIResponse.clientInfo", 2*sizeString)
+		if n < 0 {
+			return &zab.WhoAmIResponse{}
+		}
+		out := &zab.WhoAmIResponse{ClientInfo: make([]zab.ClientInfo, n)}
+		for i := range out.ClientInfo {
+			out.ClientInfo[i] = zab.ClientInfo{AuthScheme: d.str("ClientInfo.authScheme"), User: d.str("ClientInfo.user")}
+		}
+		return out
 	}
 	return nil
 }

@@ -168,6 +168,15 @@ func genResponse(t *rapid.T, op tree.OpCode) any {
 		return &zab.GetEphemeralsResponse{Paths: genStrings(t, "paths")}
 	case tree.OpGetAllChildrenNumber:
 		return &zab.GetAllChildrenNumberResponse{Total: rapid.Int32().Draw(t, "total")}
+	case tree.OpWhoAmI:
+		r := &zab.WhoAmIResponse{}
+		if rapid.Bool().Draw(t, "some") {
+			r.ClientInfo = []zab.ClientInfo{}
+			for range rapid.IntRange(0, 3).Draw(t, "infos") {
+				r.ClientInfo = append(r.ClientInfo, zab.ClientInfo{AuthScheme: genString(t, "scheme"), User: genString(t, "user")})
+			}
+		}
+		return r
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/zabsim/zabsim/cluster"
 	"github.com/zabsim/zabsim/recipes"
 	"github.com/zabsim/zabsim/tree"
+	"github.com/zabsim/zabsim/zab/client"
 )
 
 // ErrDeadProvider is the service registry's promise: a consumer hears of
@@ -38,8 +39,11 @@ func Membership(log *recipes.Log, recs []cluster.Record, dir string, opt RecipeO
 // Registry checks the providers directories dirs as Membership checks a
 // group (the consumers' views and the registrations), and every pick from
 // Bound after the ensemble is back: the provider picked stands for a live
-// registration, or stopped being one less than its grace ago.
-func Registry(log *recipes.Log, recs []cluster.Record, dirs []string, opt RecipeOptions) Verdict {
+// registration, or stopped being one less than its grace ago. Every pick
+// before End, during the faults too, is also held to pickedDeleted: a
+// consumer connected and answered past a provider's deletion has dropped
+// it.
+func Registry(log *recipes.Log, h *client.History, recs []cluster.Record, dirs []string, opt RecipeOptions) Verdict {
 	var v Verdict
 	timeline := commitTimeline(recs)
 	from := liveFrom(recs, opt)
@@ -48,9 +52,18 @@ func Registry(log *recipes.Log, recs []cluster.Record, dirs []string, opt Recipe
 		checkViews(log, states, dir, false, from, opt, &v)
 		checkPresence(log, states, dir, from, opt, &v)
 		r := newRegistrations(log, dir, opt)
-		bad := 0
+		bad, deleted := 0, 0
 		for _, e := range log.Entries {
-			if e.Kind != recipes.KindPick || e.Path != dir || e.At < from || e.At >= opt.End {
+			if e.Kind != recipes.KindPick || e.Path != dir || e.At >= opt.End {
+				continue
+			}
+			if hit, why := pickedDeleted(e, states, h, opt); hit {
+				deleted++
+				if deleted <= 5 {
+					v.add(ErrPickedDeleted, e.String(), "%s", why)
+				}
+			}
+			if e.At < from {
 				continue
 			}
 			ok, since, grace := r.backed(tree.JoinPath(dir, e.Note), e.At)

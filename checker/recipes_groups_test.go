@@ -11,6 +11,7 @@ import (
 	"github.com/zabsim/zabsim/recipes"
 	"github.com/zabsim/zabsim/tree"
 	"github.com/zabsim/zabsim/zab"
+	"github.com/zabsim/zabsim/zab/client"
 )
 
 // entry adds a claim with every field given.
@@ -136,7 +137,51 @@ func TestRegistryChecker(t *testing.T) {
 			r.entry(8, recipes.KindPick, 4, 4, prov, "p1", 0, 0)
 		}},
 	}
-	runCases(t, cases, func(r *run, o RecipeOptions) Verdict { return Registry(&r.log, r.recs, []string{prov}, o) })
+	// During the faults (opts: the heal is at the end): the provider's
+	// session closed at 5s (zxid 2); the consumer, client 4, connected
+	// at 0.1s.
+	faulty := func(r *run) {
+		base(r)
+		r.session(0.1, 4, tree.StateSyncConnected)
+	}
+	cases = append(cases,
+		recipeCase{name: "faults - a connected consumer answered past the provider's removal still picks it - fail", want: ErrPickedDeleted, build: func(r *run) {
+			faulty(r)
+			r.answer(5.5, 4, prov, 2)
+			r.entry(9, recipes.KindPick, 4, 4, prov, "p1", 0, 0)
+		}},
+		recipeCase{name: "faults - a consumer cut off from ZooKeeper keeps the dead provider - pass", build: func(r *run) {
+			faulty(r)
+			r.session(4.5, 4, tree.StateDisconnected)
+			r.entry(9, recipes.KindPick, 4, 4, prov, "p1", 0, 0)
+		}},
+		recipeCase{name: "faults - a consumer answered past the removal before it was cut off - pass", build: func(r *run) {
+			faulty(r)
+			r.answer(5.5, 4, prov, 2)
+			r.session(6, 4, tree.StateDisconnected)
+			r.session(8, 4, tree.StateSyncConnected)
+			r.entry(9, recipes.KindPick, 4, 4, prov, "p1", 0, 0)
+		}},
+		recipeCase{name: "faults - a consumer answered only by a server that lags behind the removal - pass", build: func(r *run) {
+			faulty(r)
+			r.answer(5.5, 4, prov, 1)
+			r.entry(9, recipes.KindPick, 4, 4, prov, "p1", 0, 0)
+		}},
+		recipeCase{name: "faults - a pick within the bound of the answer past the removal - pass", build: func(r *run) {
+			faulty(r)
+			r.answer(8.5, 4, prov, 2)
+			r.entry(9, recipes.KindPick, 4, 4, prov, "p1", 0, 0)
+		}},
+	)
+	runCases(t, cases, func(r *run, o RecipeOptions) Verdict { return Registry(&r.log, &r.h, r.recs, []string{prov}, o) })
+}
+
+// answer adds a getChildren of path by client cl, answered at seconds by
+// a server at zxid.
+func (r *run) answer(at float64, cl int, path string, zxid int64) {
+	ns := int64(at * float64(sec))
+	r.h.Append(client.Op{Client: cl, Session: zab.SessionID(0x100 + cl), Type: tree.OpGetChildren, Path: path,
+		Call: ns - int64(sec)/100, Return: ns, Outcome: client.OK, Err: tree.OK, Zxid: zab.Zxid(zxid), Sent: true})
 }
 
 const task = "/mail/tasks/t00/owner"

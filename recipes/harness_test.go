@@ -60,3 +60,43 @@ func (w *world) runUntil(max sim.Time, cond func() bool) bool {
 }
 
 func (w *world) now() int64 { return int64(w.c.World.Now()) }
+
+// crashServerOf crashes the server the process's newest connected client
+// is talking to, and reports which.
+func (w *world) crashServerOf(t *testing.T, p *cluster.Process) zab.ServerID {
+	t.Helper()
+	cls := p.Clients()
+	for i := len(cls) - 1; i >= 0; i-- {
+		if id := cls[i].Server(); id != 0 {
+			w.c.Crash(id, false)
+			return id
+		}
+	}
+	require.FailNow(t, "no connected client", "p%d", p.ID())
+	return 0
+}
+
+// crashFollower crashes a voter that is not the leader.
+func (w *world) crashFollower(t *testing.T) zab.ServerID {
+	t.Helper()
+	l, ok := w.c.Leader()
+	require.True(t, ok)
+	for _, id := range w.c.IDs()[:w.c.Voters()] {
+		if id != l {
+			w.c.Crash(id, false)
+			return id
+		}
+	}
+	require.FailNow(t, "no follower")
+	return 0
+}
+
+// last is the latest entry of kind k about path by proc, if any.
+func last(log *recipes.Log, k recipes.Kind, proc int, path string) (recipes.Entry, bool) {
+	for i := len(log.Entries) - 1; i >= 0; i-- {
+		if e := log.Entries[i]; e.Kind == k && e.Proc == proc && e.Path == path {
+			return e, true
+		}
+	}
+	return recipes.Entry{}, false
+}

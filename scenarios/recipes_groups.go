@@ -50,7 +50,7 @@ func init() {
 			for _, s := range dubboServices {
 				dirs = append(dirs, recipes.ProvidersDir(dubboRoot, s))
 			}
-			return checker.Registry(w.Log, recs, dirs, viewOptions(p))
+			return checker.Registry(w.Log, w.Cluster.History(), recs, dirs, viewOptions(p))
 		}))
 }
 

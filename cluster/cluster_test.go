@@ -9,92 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/zabsim/zabsim/sim"
-	"github.com/zabsim/zabsim/tree"
 	"github.com/zabsim/zabsim/zab"
 )
-
-// writer is a bare client on the world: it opens a session on one server
-// and issues creates, one at a time, counting the answers. It speaks the
-// protocol by hand so the cluster can be tested apart from the client
-// library.
-type writer struct {
-	c       *Cluster
-	node    sim.NodeID
-	server  zab.ServerID
-	conn    sim.ConnID
-	session zab.SessionID
-	xid     int32
-	next    int
-	ok, err int
-	stop    int // stop after this many writes
-	// mixed: cycle create, setData, setData, delete on one node of its
-	// own, so the tree stays small; otherwise every write creates a node.
-	mixed bool
-}
-
-func (wr *writer) Handle(ev *sim.Event) {
-	switch ev.Kind {
-	case sim.EventMessage:
-		switch m := ev.Payload.(type) {
-		case *zab.ConnectResponse:
-			wr.session = m.SessionID
-			wr.send()
-		case *zab.Reply:
-			if m.Xid < 0 {
-				return
-			}
-			if m.Err == tree.OK {
-				wr.ok++
-			} else {
-				wr.err++
-			}
-			wr.send()
-		}
-	case sim.EventConnClosed:
-		wr.conn = 0
-		wr.c.World.After(500*sim.Millisecond, wr.connect)
-	}
-}
-
-func (wr *writer) connect() {
-	if wr.conn != 0 {
-		return
-	}
-	wr.conn = wr.c.World.Connect(wr.node, wr.c.NodeOf(wr.server))
-	wr.c.World.Send(wr.conn, wr.node, &zab.ConnectRequest{Timeout: 10000, SessionID: wr.session})
-}
-
-func (wr *writer) send() {
-	if wr.next >= wr.stop {
-		return
-	}
-	wr.next++
-	wr.xid++
-	if wr.mixed {
-		path := fmt.Sprintf("/n%d", wr.node)
-		var req *zab.Request
-		switch wr.next % 4 {
-		case 1:
-			req = &zab.Request{Type: tree.OpCreate, Record: &tree.CreateRequest{Path: path, ACL: tree.OpenACLUnsafe, Flags: tree.Persistent}}
-		case 2, 3:
-			req = &zab.Request{Type: tree.OpSetData, Record: &tree.SetDataRequest{Path: path, Data: []byte("some data"), Version: -1}}
-		case 0:
-			req = &zab.Request{Type: tree.OpDelete, Record: &tree.DeleteRequest{Path: path, Version: -1}}
-		}
-		req.Xid = wr.xid
-		wr.c.World.Send(wr.conn, wr.node, req)
-		return
-	}
-	wr.c.World.Send(wr.conn, wr.node, &zab.Request{Xid: wr.xid, Type: tree.OpCreate,
-		Record: &tree.CreateRequest{Path: fmt.Sprintf("/n%d-%d", wr.node, wr.next), ACL: tree.OpenACLUnsafe, Flags: tree.Persistent}})
-}
-
-func addWriter(c *Cluster, server zab.ServerID, n int) *writer {
-	wr := &writer{c: c, server: server, stop: n}
-	wr.node = c.World.AddNode(fmt.Sprintf("writer%d", c.World.NumNodes()), wr)
-	c.World.After(0, wr.connect)
-	return wr
-}
 
 func newCluster(t *testing.T, seed uint64, voters, observers int) *Cluster {
 	t.Helper()
@@ -137,13 +53,13 @@ func TestEnsemblesElectOneLeader(t *testing.T) {
 func TestWritesReachEveryReplica(t *testing.T) {
 	c := newCluster(t, 2, 3, 1)
 	c.World.RunFor(5 * sim.Second)
-	var ws []*writer
+	var ws []*Writer
 	for _, id := range c.IDs() {
-		ws = append(ws, addWriter(c, id, 50))
+		ws = append(ws, c.AddWriter(id, 50, false))
 	}
 	c.World.RunFor(20 * sim.Second)
 	for _, w := range ws {
-		assert.Equal(t, 50, w.ok, "writer on zk%d", w.server)
+		assert.Equal(t, 50, w.OK, "writer on zk%d", w.server)
 	}
 	l, _ := c.Leader()
 	for _, id := range c.IDs() {
@@ -162,19 +78,19 @@ func TestLeaderCrashElectsNextEpochAndKeepsWrites(t *testing.T) {
 	if follower == l {
 		follower = 2
 	}
-	w := addWriter(c, follower, 1000)
+	w := c.AddWriter(follower, 1000, false)
 	c.World.RunFor(300 * sim.Millisecond)
 	c.Crash(l, true)
 	c.World.RunFor(20 * sim.Second)
 	l2, ok := c.Leader()
 	require.True(t, ok, c.states())
 	assert.NotEqual(t, l, l2)
-	assert.Equal(t, epoch+1, c.Server(l2).Epoch(), w.ok)
-	t.Logf("seed 3: leader zk%d (epoch %d) crashed mid-stream; zk%d leads epoch %d; the writer got %d creates acknowledged", l, epoch, l2, c.Server(l2).Epoch(), w.ok)
+	assert.Equal(t, epoch+1, c.Server(l2).Epoch(), w.OK)
+	t.Logf("seed 3: leader zk%d (epoch %d) crashed mid-stream; zk%d leads epoch %d; the writer got %d creates acknowledged", l, epoch, l2, c.Server(l2).Epoch(), w.OK)
 	require.NoError(t, c.Restart(l))
 	c.World.RunFor(20 * sim.Second)
 	assert.Equal(t, zab.Following, c.Server(l).State())
-	assert.Positive(t, w.ok)
+	assert.Positive(t, w.OK)
 	for _, id := range c.IDs() {
 		assert.Equal(t, c.Server(l2).Digest(), c.Server(id).Digest(), "zk%d", id)
 	}
@@ -190,7 +106,7 @@ func run(seed uint64) (uint64, int64) {
 	c.Start()
 	c.World.RunFor(3 * sim.Second)
 	for _, id := range c.IDs() {
-		addWriter(c, id, 100)
+		c.AddWriter(id, 100, false)
 	}
 	c.World.RunFor(200 * sim.Millisecond)
 	if l, ok := c.Leader(); ok {

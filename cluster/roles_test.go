@@ -38,9 +38,9 @@ func TestPausedFollowerIsDroppedAndRejoins(t *testing.T) {
 		f = 2
 	}
 	c.Pause(f)
-	w := addWriter(c, l, 200)
+	w := c.AddWriter(l, 200, false)
 	c.World.RunFor(15 * sim.Second)
-	assert.Equal(t, 200, w.ok, "a quorum without the paused follower commits")
+	assert.Equal(t, 200, w.OK, "a quorum without the paused follower commits")
 	c.Resume(f)
 	c.World.RunFor(15 * sim.Second)
 	assert.Equal(t, zab.Following, c.Server(f).State())
@@ -69,9 +69,9 @@ func TestLaggingServerRejoinsBySnapshot(t *testing.T) {
 		f = 2
 	}
 	c.Crash(f, false)
-	w := addWriter(c, l, 2000)
+	w := c.AddWriter(l, 2000, false)
 	c.World.RunFor(30 * sim.Second)
-	require.Equal(t, 2000, w.ok)
+	require.Equal(t, 2000, w.OK)
 	require.NoError(t, c.Restart(f))
 	c.World.RunFor(10 * sim.Second)
 	assert.Equal(t, zab.Following, c.Server(f).State())
@@ -89,7 +89,7 @@ func TestOldLeaderTruncatesItsUncommittedTail(t *testing.T) {
 	c := newCluster(t, 7, 3, 0)
 	c.World.RunFor(5 * sim.Second)
 	l, _ := c.Leader()
-	w := addWriter(c, l, 100000)
+	w := c.AddWriter(l, 100000, false)
 	c.World.RunFor(time(500))
 	// Cut the leader off from the other servers, not from its clients: a
 	// new client's createSession is then logged and fsynced by the leader
@@ -102,7 +102,7 @@ func TestOldLeaderTruncatesItsUncommittedTail(t *testing.T) {
 	}
 	c.World.Partition([]sim.NodeID{c.NodeOf(l)}, others)
 	w.stop = w.next
-	addWriter(c, l, 1)
+	c.AddWriter(l, 1, false)
 	c.World.RunFor(time(200))
 	c.Crash(l, false)
 	// The others notice after syncLimit and elect; the old leader comes

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zabsim/zabsim/checker"
+	"github.com/zabsim/zabsim/cluster"
 	"github.com/zabsim/zabsim/scenarios"
 	"github.com/zabsim/zabsim/sim"
 	"github.com/zabsim/zabsim/tree"
@@ -151,13 +152,13 @@ func benchTreeApply(l benchLimits) (float64, error) {
 	})
 }
 
-// benchWrites runs writesRun over seeds 1, 2, ... and counts committed
+// benchWrites runs cluster.WritesRun over seeds 1, 2, ... and counts committed
 // writes per wall second, the ensemble's start and election included.
 func benchWrites(l benchLimits, mixed bool) (float64, error) {
 	seed := uint64(0)
 	return bestRate(l, func() (int, error) {
 		seed++
-		return writesRun(seed, mixed, l.Writes)
+		return cluster.WritesRun(cluster.Config{Seed: seed}, mixed, l.Writes)
 	})
 }
 
@@ -244,12 +245,12 @@ func benchSweep(s *scenarios.Scenario, n, jobs int) (float64, error) {
 	return rate(n, time.Since(start)), first
 }
 
-// benchMemory is the live heap, MB, that memoryWorld holds at its end.
+// benchMemory is the live heap, MB, that cluster.MemoryWorld holds at its end.
 func benchMemory(d sim.Time) (float64, error) {
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	c, err := memoryWorld(1, d)
+	c, err := cluster.MemoryWorld(1, d)
 	if err != nil {
 		return 0, err
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -106,6 +107,14 @@ func serveRun(opts *serveOptions) error {
 		if err != nil {
 			return err
 		}
+		// The connect string goes out once the ensemble serves: a client
+		// that connects before, as zkCli.sh running a script does, has
+		// its first request cut off by a server still electing.
+		serving, err := waitServing(e, stopped)
+		if err != nil || !serving {
+			e.Stop()
+			return err
+		}
 		stop, connect = e.Stop, e.ConnectString()
 	}
 	fmt.Fprintln(opts.Out, connect)
@@ -115,6 +124,29 @@ func serveRun(opts *serveOptions) error {
 	<-stopped
 	stop()
 	return nil
+}
+
+// ensembleServeTimeout bounds how long serve --ensemble waits for a leader
+// with every server serving.
+const ensembleServeTimeout = 60 * time.Second
+
+// waitServing waits until e has a leader and every server serves; false
+// if told to stop first.
+func waitServing(e *live.Ensemble, stopped <-chan struct{}) (bool, error) {
+	deadline := time.Now().Add(ensembleServeTimeout)
+	for {
+		if _, ok := e.Leader(); ok {
+			return true, nil
+		}
+		if time.Now().After(deadline) {
+			return false, fmt.Errorf("serve: no leader with every server serving after %s", ensembleServeTimeout)
+		}
+		select {
+		case <-stopped:
+			return false, nil
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func startServeEnsemble(opts *serveOptions, logger *log.Logger) (*live.Ensemble, error) {

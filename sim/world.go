@@ -317,7 +317,7 @@ func (w *World) Fsync(id NodeID, file string, token uint64) {
 func (w *World) delay(l Latency) Time {
 	d := l.Base
 	if l.Jitter > 0 {
-		d += Time(w.rand.Int63n(int64(l.Jitter)))
+		d += Time(w.rand.Int63n(int64(l.Jitter))) // determinism-ok: the world's own seeded stream, not math/rand's
 	}
 	return d
 }

@@ -138,22 +138,37 @@ func membershipWorkload(w *Workload) {
 	w.forEachProc(func(i int, alive func() bool) {
 		m := recipes.NewMember(w.Procs[i], w.Log, groupDir, fmt.Sprintf("m%d", i+1))
 		m.Start()
-		m.Join()
-		w.OnStop(func() {
+		w.churn(m, alive, 2*sim.Second, w.Uniform(2*sim.Second, 5*sim.Second), 3, w.Uniform(500*sim.Millisecond, 3*sim.Second))
+	})
+}
+
+// joiner is a recipe a process joins and leaves: a group member, a
+// mail-fetch worker.
+type joiner interface {
+	Join()
+	Leave()
+	Joined() bool
+	Stop()
+}
+
+// churn has m join now and stop with the workload; from first on, every
+// pause one time in oneIn it leaves for away and then joins again.
+func (w *Workload) churn(m joiner, alive func() bool, first sim.Time, pause func() sim.Time, oneIn int, away func() sim.Time) {
+	m.Join()
+	w.OnStop(func() {
+		if alive() {
+			m.Stop()
+		}
+	})
+	w.Loop(first, pause, func() {
+		if !alive() || !m.Joined() || w.Rand.Intn(oneIn) != 0 {
+			return
+		}
+		m.Leave()
+		w.after(away(), func() {
 			if alive() {
-				m.Stop()
+				m.Join()
 			}
-		})
-		w.Loop(2*sim.Second, w.Uniform(2*sim.Second, 5*sim.Second), func() {
-			if !alive() || !m.Joined() || w.Rand.Intn(3) != 0 {
-				return
-			}
-			m.Leave()
-			w.after(w.Uniform(500*sim.Millisecond, 3*sim.Second)(), func() {
-				if alive() {
-					m.Join()
-				}
-			})
 		})
 	})
 }

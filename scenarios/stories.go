@@ -112,22 +112,6 @@ func mailWorkload(w *Workload) {
 	w.forEachProc(func(i int, alive func() bool) {
 		m := recipes.NewMailWorker(w.Procs[i], w.Log, mailRoot, fmt.Sprintf("w%02d", i+1), tasks)
 		m.Start()
-		m.Join()
-		w.OnStop(func() {
-			if alive() {
-				m.Stop()
-			}
-		})
-		w.Loop(3*sim.Second, w.Uniform(3*sim.Second, 6*sim.Second), func() {
-			if !alive() || !m.Joined() || w.Rand.Intn(8) != 0 {
-				return
-			}
-			m.Leave()
-			w.after(w.Uniform(sim.Second, 4*sim.Second)(), func() {
-				if alive() {
-					m.Join()
-				}
-			})
-		})
+		w.churn(m, alive, 3*sim.Second, w.Uniform(3*sim.Second, 6*sim.Second), 8, w.Uniform(sim.Second, 4*sim.Second))
 	})
 }

@@ -96,6 +96,16 @@ func (w *Workload) forEachProc(start func(i int, alive func() bool)) {
 }
 
 // after runs fn after d of virtual time unless the run has stopped.
+// stopIfAlive stops what runs on a process when the workload stops, if the
+// process still runs (a crashed one's recipes died with it).
+func (w *Workload) stopIfAlive(alive func() bool, stop func()) {
+	w.OnStop(func() {
+		if alive() {
+			stop()
+		}
+	})
+}
+
 func (w *Workload) after(d sim.Time, fn func()) {
 	w.Cluster.World.After(d, func() {
 		if !w.Stopped() {
@@ -123,11 +133,7 @@ func electionWorkload(w *Workload) {
 				}
 			})
 		}
-		w.OnStop(func() {
-			if alive() {
-				c.Stop()
-			}
-		})
+		w.stopIfAlive(alive, c.Stop)
 		c.Start()
 	})
 }
@@ -164,11 +170,7 @@ func locksWorkload(w *Workload) {
 					}
 				})
 			}, func(string) { again() })
-			w.OnStop(func() {
-				if alive() {
-					l.Stop()
-				}
-			})
+			w.stopIfAlive(alive, l.Stop)
 			l.Start()
 			w.after(sim.Second, func() {
 				if alive() {
@@ -194,11 +196,7 @@ func queuesWorkload(w *Workload) {
 			if i < 2 {
 				pr := recipes.NewProducer(p, w.Log, dir)
 				pr.Start()
-				w.OnStop(func() {
-					if alive() {
-						pr.Stop()
-					}
-				})
+				w.stopIfAlive(alive, pr.Stop)
 				w.Loop(sim.Second, w.Uniform(200*sim.Millisecond, 600*sim.Millisecond), func() {
 					if alive() {
 						pr.Enqueue()
@@ -215,11 +213,7 @@ func queuesWorkload(w *Workload) {
 				})
 			}
 			c.Start()
-			w.OnStop(func() {
-				if alive() {
-					c.Stop()
-				}
-			})
+			w.stopIfAlive(alive, c.Stop)
 			// A take that ended without an item (a lost session) is
 			// started again by this poll; one under way ignores it.
 			w.Loop(sim.Second, w.Uniform(500*sim.Millisecond, sim.Second), func() {
@@ -237,11 +231,7 @@ func queuesWorkload(w *Workload) {
 			})
 		}
 		b.Start()
-		w.OnStop(func() {
-			if alive() {
-				b.Stop()
-			}
-		})
+		w.stopIfAlive(alive, b.Stop)
 		w.after(sim.Second, func() {
 			if alive() {
 				b.Resume()

@@ -75,11 +75,7 @@ func namingWorkload(w *Workload) {
 		svc := namingServices[i%len(namingServices)]
 		n.Start()
 		n.Register(svc, fmt.Sprintf("10.0.0.%d:%d", i+1, 8000+i))
-		w.OnStop(func() {
-			if alive() {
-				n.Stop()
-			}
-		})
+		w.stopIfAlive(alive, n.Stop)
 		w.Loop(sim.Second, w.Uniform(150*sim.Millisecond, 400*sim.Millisecond), func() {
 			if alive() {
 				n.Resolve(namingServices[w.Rand.Intn(len(namingServices))], func([]string, tree.Code) {})
@@ -115,11 +111,7 @@ func configWorkload(w *Workload) {
 		} else {
 			clients, alives = append(clients, c), append(alives, alive)
 		}
-		w.OnStop(func() {
-			if alive() {
-				c.Stop()
-			}
-		})
+		w.stopIfAlive(alive, c.Stop)
 	})
 	w.Loop(500*sim.Millisecond, w.Uniform(sim.Second, 3*sim.Second), func() {
 		i := w.Rand.Intn(len(clients))
@@ -155,11 +147,7 @@ type joiner interface {
 // pause one time in oneIn it leaves for away and then joins again.
 func (w *Workload) churn(m joiner, alive func() bool, first sim.Time, pause func() sim.Time, oneIn int, away func() sim.Time) {
 	m.Join()
-	w.OnStop(func() {
-		if alive() {
-			m.Stop()
-		}
-	})
+	w.stopIfAlive(alive, m.Stop)
 	w.Loop(first, pause, func() {
 		if !alive() || !m.Joined() || w.Rand.Intn(oneIn) != 0 {
 			return
@@ -189,11 +177,7 @@ func registryWorkload(w *Workload) {
 				pr := recipes.NewProvider(p, w.Log, dubboRoot, svc, url)
 				pr.Start()
 				pr.Register()
-				w.OnStop(func() {
-					if alive() {
-						pr.Stop()
-					}
-				})
+				w.stopIfAlive(alive, pr.Stop)
 				w.Loop(2*sim.Second, w.Uniform(2*sim.Second, 6*sim.Second), func() {
 					if !alive() || !pr.Registered() || w.Rand.Intn(3) != 0 {
 						return
@@ -209,11 +193,7 @@ func registryWorkload(w *Workload) {
 			}
 			c := recipes.NewServiceConsumer(p, w.Log, dubboRoot, svc, fmt.Sprintf("consumer-p%d", i+1))
 			c.Start()
-			w.OnStop(func() {
-				if alive() {
-					c.Stop()
-				}
-			})
+			w.stopIfAlive(alive, c.Stop)
 			w.Loop(sim.Second, w.Uniform(100*sim.Millisecond, 300*sim.Millisecond), func() {
 				if alive() {
 					c.Pick()
